@@ -1,0 +1,6 @@
+//go:build cgo && !static
+
+package cshim
+
+// #cgo pkg-config: libssl libcrypto
+import "C"

@@ -1,0 +1,182 @@
+#include <errno.h>
+#include <string.h>
+#include <limits.h>
+#include "shim.h"
+
+void membio_err_begin(membio_err *e)
+{
+    ERR_clear_error();
+    errno = 0;
+    e->ret = 0;
+    e->ssl_error = 0;
+    e->sys_errno = 0;
+    e->verify_result = -1;
+    e->verify_str = NULL;
+    e->nqueue = 0;
+    e->dropped = 0;
+}
+
+static void membio_err_drain(membio_err *e)
+{
+    const char *file = NULL, *func = NULL, *data = NULL;
+    int line = 0, flags = 0;
+    unsigned long code;
+
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    while ((code = ERR_get_error_all(&file, &line, &func, &data, &flags)) != 0) {
+#else
+    while ((code = ERR_get_error_line_data(&file, &line, &data, &flags)) != 0) {
+#endif
+        membio_errq_entry *q;
+        if (e->nqueue == MEMBIO_ERRQ_MAX) {
+            memmove(&e->queue[0], &e->queue[1],
+                    sizeof(e->queue[0]) * (MEMBIO_ERRQ_MAX - 1));
+            e->nqueue--;
+            e->dropped++;
+        }
+        q = &e->queue[e->nqueue++];
+        q->code = code;
+        q->lib = ERR_GET_LIB(code);
+        q->reason = ERR_GET_REASON(code);
+        q->reason_str = ERR_reason_error_string(code);
+        q->file = file;
+        q->line = line;
+    }
+}
+
+void membio_err_end(membio_err *e, int ret)
+{
+    e->sys_errno = errno;
+    e->ret = ret;
+    membio_err_drain(e);
+}
+
+void membio_err_end_ssl(membio_err *e, SSL *ssl, int ret, int failed)
+{
+    e->sys_errno = errno;
+    e->ret = ret;
+    if (failed)
+        e->ssl_error = SSL_get_error(ssl, ret);
+    e->verify_result = SSL_get_verify_result(ssl);
+    e->verify_str = X509_verify_cert_error_string(e->verify_result);
+    membio_err_drain(e);
+}
+
+int membio_err_queue_len(void)
+{
+    /* ERR_peek_error_all does not pop; count by peeking the whole queue is
+     * not possible without popping, so report empty/non-empty. */
+    return ERR_peek_error() != 0;
+}
+
+unsigned long membio_runtime_version_num(void) { return OpenSSL_version_num(); }
+const char *membio_runtime_version_text(void) { return OpenSSL_version(OPENSSL_VERSION); }
+unsigned long membio_compile_version_num(void) { return OPENSSL_VERSION_NUMBER; }
+const char *membio_compile_version_text(void) { return OPENSSL_VERSION_TEXT; }
+
+/* ---- memory BIOs ---- */
+
+membio_bio *membio_bio_new(membio_err *e)
+{
+    membio_bio *b;
+
+    membio_err_begin(e);
+    b = OPENSSL_zalloc(sizeof(*b));
+    if (b == NULL) {
+        membio_err_end(e, 0);
+        return NULL;
+    }
+    b->bio = BIO_new(BIO_s_mem());
+    if (b->bio == NULL) {
+        OPENSSL_free(b);
+        membio_err_end(e, 0);
+        return NULL;
+    }
+    /* As CPython: a non-blocking buffer whose empty reads ask to retry
+     * until EOF is written. */
+    BIO_set_retry_read(b->bio);
+    BIO_set_mem_eof_return(b->bio, -1);
+    membio_err_end(e, 1);
+    return b;
+}
+
+void membio_bio_free(membio_bio *b)
+{
+    if (b == NULL)
+        return;
+    BIO_free(b->bio);
+    OPENSSL_free(b);
+}
+
+size_t membio_bio_pending(membio_bio *b)
+{
+    return BIO_ctrl_pending(b->bio);
+}
+
+long membio_bio_read(membio_bio *b, void *buf, size_t len)
+{
+    size_t n = 0;
+    int ok;
+
+    membio_err_begin(&b->err);
+    if (len == 0) {
+        membio_err_end(&b->err, 0);
+        return 0;
+    }
+    if (len > LONG_MAX)
+        len = LONG_MAX;
+    ok = BIO_read_ex(b->bio, buf, len, &n);
+    if (!ok) {
+        /* An empty buffer: retry (no EOF yet) or EOF. Neither is an error
+         * for the caller of MemoryBIO.read. */
+        if (BIO_should_retry(b->bio) || BIO_eof(b->bio)) {
+            membio_err_end(&b->err, 0);
+            return 0;
+        }
+        membio_err_end(&b->err, -1);
+        if (b->err.nqueue == 0)
+            return 0;
+        return -1;
+    }
+    membio_err_end(&b->err, 1);
+    return (long)n;
+}
+
+long membio_bio_write(membio_bio *b, const void *buf, size_t len)
+{
+    size_t total = 0;
+
+    membio_err_begin(&b->err);
+    if (len > LONG_MAX) {
+        membio_err_end(&b->err, -1);
+        return -1;
+    }
+    while (total < len) {
+        size_t n = 0;
+        if (!BIO_write_ex(b->bio, (const char *)buf + total, len - total, &n) || n == 0) {
+            membio_err_end(&b->err, -1);
+            return -1;
+        }
+        total += n;
+    }
+    membio_err_end(&b->err, 1);
+    return (long)total;
+}
+
+void membio_bio_write_eof(membio_bio *b)
+{
+    BIO_clear_retry_flags(b->bio);
+    BIO_set_mem_eof_return(b->bio, 0);
+}
+
+int membio_test_fail(int lib, int reason, membio_err *e)
+{
+    membio_err_begin(e);
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    ERR_raise(lib, reason);
+#else
+    ERR_PUT_error(lib, 0, reason, __FILE__, __LINE__);
+#endif
+    membio_err_end(e, 0);
+    return 0;
+}

@@ -1,0 +1,100 @@
+/*
+ * shim.h: the C side of membio's cgo boundary.
+ *
+ * Every function here that can fail follows one pattern, inside one C call:
+ * clear the thread's OpenSSL error queue and errno, make the OpenSSL call,
+ * then capture SSL_get_error, errno, the verify result and the drained queue
+ * into a membio_err. The queue is empty again when the function returns.
+ * C code never stores a Go pointer; callbacks reach Go through integer
+ * handles (runtime/cgo.Handle).
+ */
+#ifndef MEMBIO_SHIM_H
+#define MEMBIO_SHIM_H
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <stdint.h>
+#include <openssl/opensslv.h>
+
+#if OPENSSL_VERSION_NUMBER < 0x10101000L
+#error "membio needs OpenSSL 1.1.1 or newer"
+#endif
+
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <openssl/bio.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#define MEMBIO_ERRQ_MAX 16
+
+typedef struct {
+    unsigned long code;      /* packed code from ERR_get_error_all */
+    int lib;                 /* ERR_GET_LIB(code) */
+    int reason;              /* ERR_GET_REASON(code) */
+    const char *reason_str;  /* ERR_reason_error_string(code): static, may be NULL */
+    const char *file;        /* static, may be NULL */
+    int line;
+} membio_errq_entry;
+
+typedef struct {
+    int ret;                 /* return value of the OpenSSL call */
+    int ssl_error;           /* SSL_get_error for SSL I/O calls, 0 otherwise */
+    int sys_errno;           /* errno right after the call */
+    long verify_result;      /* SSL_get_verify_result, -1 when there is no SSL */
+    const char *verify_str;  /* X509_verify_cert_error_string(verify_result): static */
+    int nqueue;              /* entries used in queue (oldest first) */
+    int dropped;             /* entries that did not fit (the oldest are dropped) */
+    membio_errq_entry queue[MEMBIO_ERRQ_MAX];
+} membio_err;
+
+/* membio_err_begin clears the error queue, errno and *e. */
+void membio_err_begin(membio_err *e);
+/* membio_err_end records ret and errno and drains the queue into *e. */
+void membio_err_end(membio_err *e, int ret);
+/* membio_err_end_ssl is membio_err_end for an SSL call: it also records
+ * SSL_get_error(ssl, ret) when failed is non-zero, and the verify result. */
+void membio_err_end_ssl(membio_err *e, SSL *ssl, int ret, int failed);
+/* membio_err_queue_len reports the thread's queue length without changing it
+ * (for tests that assert the queue is left empty). */
+int membio_err_queue_len(void);
+
+/* Versions. */
+unsigned long membio_runtime_version_num(void);
+const char *membio_runtime_version_text(void);
+unsigned long membio_compile_version_num(void);
+const char *membio_compile_version_text(void);
+
+/* ---- memory BIOs ---- */
+
+typedef struct {
+    BIO *bio;
+    membio_err err; /* scratch for calls on this BIO; the Go owner serialises them */
+} membio_bio;
+
+membio_bio *membio_bio_new(membio_err *e);
+void membio_bio_free(membio_bio *b);
+size_t membio_bio_pending(membio_bio *b);
+/* membio_bio_read reads up to len bytes; returns the count (0 when empty) or
+ * -1 on failure with b->err filled. */
+long membio_bio_read(membio_bio *b, void *buf, size_t len);
+/* membio_bio_write writes all len bytes; returns len or -1 with b->err filled. */
+long membio_bio_write(membio_bio *b, const void *buf, size_t len);
+void membio_bio_write_eof(membio_bio *b);
+
+/* ---- SSL connections ---- */
+
+/* membio_conn is one SSL object with its capture area. SSL_get_app_data(ssl)
+ * points back to it, so callbacks that receive an SSL* find the Go side
+ * through handle. */
+typedef struct membio_conn {
+    SSL *ssl;
+    uintptr_t handle;       /* runtime/cgo.Handle of the Go *cshim.Conn, 0 when none */
+    int shutdown_seen_zero; /* CPython's flag for the two-call SSL_shutdown */
+    membio_err err;         /* scratch for calls on this SSL; the Go owner serialises them */
+} membio_conn;
+
+/* ---- test support: calls that fail with a chosen reason ---- */
+int membio_test_fail(int lib, int reason, membio_err *e);
+
+#endif
