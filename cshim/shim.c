@@ -69,6 +69,11 @@ int membio_err_queue_len(void)
     return ERR_peek_error() != 0;
 }
 
+int membio_init(void)
+{
+    return OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL);
+}
+
 unsigned long membio_runtime_version_num(void) { return OpenSSL_version_num(); }
 const char *membio_runtime_version_text(void) { return OpenSSL_version(OPENSSL_VERSION); }
 unsigned long membio_compile_version_num(void) { return OPENSSL_VERSION_NUMBER; }

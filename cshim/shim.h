@@ -59,6 +59,9 @@ void membio_err_end_ssl(membio_err *e, SSL *ssl, int ret, int failed);
  * (for tests that assert the queue is left empty). */
 int membio_err_queue_len(void);
 
+/* membio_init loads libssl and its error strings (idempotent). */
+int membio_init(void);
+
 /* Versions. */
 unsigned long membio_runtime_version_num(void);
 const char *membio_runtime_version_text(void);

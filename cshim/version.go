@@ -9,6 +9,10 @@ import "C"
 
 import stderrors "errors"
 
+// OpenSSL loads its error strings once, before any object exists, so that
+// captured errors always carry their reason text.
+func init() { C.membio_init() }
+
 // ErrNoCgo is returned by every constructor when membio was built without
 // cgo. In this build cgo is on, so it is never returned.
 var ErrNoCgo = stderrors.New("membio: built without cgo; cgo and OpenSSL (libssl-dev) are required")
