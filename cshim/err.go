@@ -86,3 +86,9 @@ func TestFail(lib, reason int) *errors.State {
 		return false
 	})
 }
+
+// LiveAllocations returns the number of OpenSSL allocations not yet freed,
+// when the process was started with MEMBIO_MEMDEBUG=1 in its environment
+// (counting must be installed before OpenSSL's first allocation), and -1
+// otherwise. Leak tests use it.
+func LiveAllocations() int64 { return int64(C.membio_memdebug_live()) }

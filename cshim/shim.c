@@ -185,3 +185,71 @@ int membio_test_fail(int lib, int reason, membio_err *e)
     membio_err_end(e, 0);
     return 0;
 }
+
+/* ---- allocation accounting for leak tests ----
+ *
+ * With MEMBIO_MEMDEBUG=1 in the environment when the process starts, every
+ * OpenSSL allocation goes through counting wrappers, so a test can check
+ * that objects freed by Close or by the garbage collector release all their
+ * C memory. The wrappers are installed from a constructor because OpenSSL
+ * accepts them only before its first allocation. */
+
+#include <stdatomic.h>
+#include <stdlib.h>
+
+static atomic_long membio_live_allocs;
+static int membio_memdebug_on;
+
+typedef struct { size_t size; size_t pad; } membio_alloc_hdr;
+
+static void *membio_dbg_malloc(size_t n, const char *file, int line)
+{
+    membio_alloc_hdr *h = malloc(sizeof(*h) + n);
+    (void)file; (void)line;
+    if (h == NULL)
+        return NULL;
+    h->size = n;
+    atomic_fetch_add(&membio_live_allocs, 1);
+    return h + 1;
+}
+
+static void membio_dbg_free(void *p, const char *file, int line)
+{
+    (void)file; (void)line;
+    if (p == NULL)
+        return;
+    atomic_fetch_sub(&membio_live_allocs, 1);
+    free((membio_alloc_hdr *)p - 1);
+}
+
+static void *membio_dbg_realloc(void *p, size_t n, const char *file, int line)
+{
+    membio_alloc_hdr *h;
+    if (p == NULL)
+        return membio_dbg_malloc(n, file, line);
+    if (n == 0) {
+        membio_dbg_free(p, file, line);
+        return NULL;
+    }
+    h = realloc((membio_alloc_hdr *)p - 1, sizeof(*h) + n);
+    if (h == NULL)
+        return NULL;
+    h->size = n;
+    return h + 1;
+}
+
+__attribute__((constructor)) static void membio_memdebug_ctor(void)
+{
+    const char *v = getenv("MEMBIO_MEMDEBUG");
+    if (v != NULL && v[0] == '1')
+        membio_memdebug_on = CRYPTO_set_mem_functions(membio_dbg_malloc,
+                                                      membio_dbg_realloc,
+                                                      membio_dbg_free);
+}
+
+long membio_memdebug_live(void)
+{
+    if (!membio_memdebug_on)
+        return -1;
+    return atomic_load(&membio_live_allocs);
+}

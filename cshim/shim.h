@@ -97,7 +97,11 @@ typedef struct membio_conn {
     membio_err err;         /* scratch for calls on this SSL; the Go owner serialises them */
 } membio_conn;
 
-/* ---- test support: calls that fail with a chosen reason ---- */
+/* ---- test support ---- */
+/* membio_memdebug_live returns the number of live OpenSSL allocations when
+ * the process started with MEMBIO_MEMDEBUG=1, and -1 otherwise. */
+long membio_memdebug_live(void);
+/* membio_test_fail queues (lib, reason) and captures it like a failing call. */
 int membio_test_fail(int lib, int reason, membio_err *e);
 
 #endif

@@ -16,3 +16,9 @@ func RuntimeVersion() (uint64, string) { return 0, "" }
 
 // CompileVersion returns 0 and "" without cgo.
 func CompileVersion() (uint64, string) { return 0, "" }
+
+// LiveAllocations returns -1 without cgo.
+func LiveAllocations() int64 { return -1 }
+
+// QueueIsEmpty reports true without cgo: there is no OpenSSL queue.
+func QueueIsEmpty() bool { return true }
