@@ -61,28 +61,29 @@
 // baseline. e is the last entry of the captured queue
 // (ERR_peek_last_error); "SSL/X" means library SSL with reason X.
 //
-//	SSL_get_error       condition                        result                                       Errno
-//	ZERO_RETURN         -                                SSLZeroReturnError "TLS/SSL connection has   6
-//	                                                     been closed (EOF)"
-//	WANT_READ           -                                SSLWantReadError "The operation did not      2
-//	                                                     complete (read)" (shared value if no e)
-//	WANT_WRITE          -                                SSLWantWriteError "... (write)" (shared)     3
-//	WANT_X509_LOOKUP    -                                SSLError "... (X509 lookup)"                 4
-//	WANT_CONNECT        -                                SSLError "... (connect)"                     7
-//	SYSCALL             no e, errno != 0                 OSError(errno)                               errno
-//	SYSCALL             no e, errno == 0                 SSLEOFError "EOF occurred in violation of    8
-//	                                                     protocol"
-//	SYSCALL             e is SSL/CERTIFICATE_VERIFY_FAILED SSLCertVerificationError                   5
-//	SYSCALL             e in library SYS                 OSError(reason of e)                         reason
-//	SYSCALL             other e                          SSLError (not SSLSyscallError)               5
-//	SSL                 no e                             SSLError "A failure in the SSL library       1
-//	                                                     occurred"
-//	SSL                 e is SSL/CERTIFICATE_VERIFY_FAILED SSLCertVerificationError                   1
-//	SSL                 e is SSL/UNEXPECTED_EOF_WHILE_READING SSLEOFError "EOF occurred in violation  8
-//	                                                     of protocol", with library and reason set
-//	SSL                 e in library SYS                 OSError(reason of e)                         reason
-//	SSL                 other e                          SSLError                                     1
-//	anything else       -                                SSLError "Invalid error code"                10
+//	SSL_get_error     condition                      result                                 Errno
+//	ZERO_RETURN       -                              SSLZeroReturnError [1]                 6
+//	WANT_READ         -                              SSLWantReadError [2]                   2
+//	WANT_WRITE        -                              SSLWantWriteError [2]                  3
+//	WANT_X509_LOOKUP  -                              SSLError [3]                           4
+//	WANT_CONNECT      -                              SSLError [3]                           7
+//	SYSCALL           no e, captured errno != 0      *OSError(errno)                        errno
+//	SYSCALL           no e, captured errno == 0      SSLEOFError [4]                        8
+//	SYSCALL           e is SSL/CERTIFICATE_VERIFY_FAILED  SSLCertVerificationError          5
+//	SYSCALL           e is in library SYS            *OSError(reason of e)                  reason
+//	SYSCALL           any other e                    SSLError (not SSLSyscallError)         5
+//	SSL               no e                           SSLError [5]                           1
+//	SSL               e is SSL/CERTIFICATE_VERIFY_FAILED  SSLCertVerificationError          1
+//	SSL               e is SSL/UNEXPECTED_EOF_WHILE_READING  SSLEOFError [4]                8
+//	SSL               e is in library SYS            *OSError(reason of e)                  reason
+//	SSL               any other e                    SSLError                               1
+//	anything else     -                              SSLError "Invalid error code"          10
+//
+// The fixed texts are [1] "TLS/SSL connection has been closed (EOF)",
+// [2] "The operation did not complete (read)" or "(write)", from a shared
+// value when the queue is empty, [3] "The operation did not complete
+// (X509 lookup)" or "(connect)", [4] "EOF occurred in violation of
+// protocol" and [5] "A failure in the SSL library occurred".
 //
 // When the table gives no text, the text is e's reason string, or
 // "unknown error". When e exists its library and reason fill Library,

@@ -4,26 +4,29 @@ import (
 	stderrors "errors"
 )
 
-// Is, As, Unwrap, Join and New are the standard library's functions,
-// re-exported so that a file can import this package instead of the
-// standard errors package.
-var (
-	// Is reports whether any error in err's tree matches target. It is
-	// the standard library's errors.Is.
-	Is = stderrors.Is
-	// As finds the first error in err's tree that matches target. It is
-	// the standard library's errors.As.
-	As = stderrors.As
-	// Unwrap returns the result of calling the Unwrap method on err. It is
-	// the standard library's errors.Unwrap.
-	Unwrap = stderrors.Unwrap
-	// Join returns an error that wraps the given errors. It is the
-	// standard library's errors.Join.
-	Join = stderrors.Join
-	// New returns an error whose Error method returns text. It is the
-	// standard library's errors.New.
-	New = stderrors.New
-)
+// Is reports whether any error in err's tree matches target. It is the
+// standard library's errors.Is, re-exported so that a file can import this
+// package instead of the standard one.
+func Is(err, target error) bool { return stderrors.Is(err, target) }
+
+// As finds the first error in err's tree that matches target and, if one
+// is found, sets target to that error value and returns true. It is the
+// standard library's errors.As.
+func As(err error, target any) bool { return stderrors.As(err, target) }
+
+// Unwrap returns the result of calling the Unwrap method on err, if err's
+// type has one returning error, and nil otherwise. It is the standard
+// library's errors.Unwrap.
+func Unwrap(err error) error { return stderrors.Unwrap(err) }
+
+// Join returns an error that wraps the given errors, discarding nil
+// values; it returns nil if every value is nil. It is the standard
+// library's errors.Join.
+func Join(errs ...error) error { return stderrors.Join(errs...) }
+
+// New returns an error whose Error method returns text. Each call returns
+// a distinct value. It is the standard library's errors.New.
+func New(text string) error { return stderrors.New(text) }
 
 // Sentinels for Python's exception classes. errors.Is(err, ErrX) reports
 // whether err is, or wraps, an instance of the Python class X, subclasses

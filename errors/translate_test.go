@@ -321,3 +321,14 @@ func ExamplePlain() {
 	// No cipher can be selected.
 	// ('No cipher can be selected.',)
 }
+
+func ExampleWantRead() {
+	// A want-read result is the normal "feed me more bytes" signal of a
+	// memory-BIO handshake; it is matched with errors.Is and is cheap.
+	err := FromSSL(&State{SSLError: 2 /* SSL_ERROR_WANT_READ */}, "")
+	fmt.Println(Is(err, ErrWantRead), Is(err, ErrSSL), Is(err, ErrWantWrite))
+	fmt.Println(err == WantRead())
+	// Output:
+	// true true false
+	// true
+}
