@@ -74,14 +74,14 @@ func TestGeneratedTablesAreUpToDate(t *testing.T) {
 	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("go tool not found")
+		t.Fatal("go tool not found on PATH")
 	}
 	cmd := exec.Command(goTool, "run", "../scripts/generrtables", "-o", "-")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Skipf("generator did not run (no OpenSSL headers?): %v\n%s", err, stderr.String())
+		t.Fatalf("generator did not run (are the OpenSSL headers installed? make deps): %v\n%s", err, stderr.String())
 	}
 	m := regexp.MustCompile(`const tablesVersion = "([^"]*)"`).FindSubmatch(out)
 	require.NotNil(t, m, "generator output has no tablesVersion")
@@ -98,7 +98,7 @@ func TestGeneratedTablesAreUpToDate(t *testing.T) {
 func TestTablesAgreeWithPython(t *testing.T) {
 	py, err := exec.LookPath("python3")
 	if err != nil {
-		t.Skip("python3 not found")
+		t.Fatal("python3 not found on PATH: make deps installs it")
 	}
 	out, err := exec.Command(py, "-c", `
 import json, _ssl
@@ -107,7 +107,7 @@ print(json.dumps({
     "libs": {str(k): v for k, v in _ssl.lib_codes_to_names.items()},
 }))`).Output()
 	if err != nil {
-		t.Skipf("python3 has no usable _ssl: %v", err)
+		t.Fatalf("python3 has no usable _ssl: %v", err)
 	}
 	var dump struct {
 		Reasons [][3]any          `json:"reasons"`
