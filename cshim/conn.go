@@ -3,12 +3,18 @@
 package cshim
 
 /*
-#include "shim.h"
+#include "conn.h"
 */
 import "C"
 
 import (
+	"runtime"
 	"runtime/cgo"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/membio/membio/errors"
 )
 
 // Conn is one OpenSSL SSL object attached to two memory BIOs. Its Go owner
@@ -27,7 +33,86 @@ type Conn struct {
 
 	owner any   // the SSLObject, set for the duration of one call
 	cbErr error // first error raised by a Go callback during the current call
+
+	// cbMu guards inCallback and every SSL call made while a callback
+	// runs (see EnterCallback).
+	cbMu       sync.Mutex
+	inCallback atomic.Bool
 }
+
+// ConnConfig holds the per-object settings of NewConn.
+type ConnConfig struct {
+	// ServerSide selects SSL_set_accept_state instead of connect state.
+	ServerSide bool
+	// Hostname is the A-label server hostname, or "" for none. It must
+	// not contain NUL. An IP address gets no SNI.
+	Hostname string
+	// CheckHostname makes the certificate verification check Hostname
+	// (X509_VERIFY_PARAM_set1_host or set1_ip) with HostFlags.
+	CheckHostname bool
+	// HostFlags are the context's X509_CHECK_FLAG_* bits.
+	HostFlags uint
+	// PostHandshakeAuth is the context's post_handshake_auth setting.
+	PostHandshakeAuth bool
+}
+
+// NewConn creates an SSL object from ctx reading ciphertext from in and
+// writing it to out, as CPython's newPySSLSocket does. The caller holds the
+// locks of both BIOs (neither closed) and keeps ctx from being reconfigured
+// during the call.
+func NewConn(ctx *Ctx, in, out *BIO, cfg ConnConfig) (*Conn, *errors.State) {
+	var ccfg C.membio_conn_cfg
+	if cfg.Hostname != "" {
+		h := C.CString(cfg.Hostname)
+		defer C.free(unsafe.Pointer(h))
+		ccfg.hostname = h
+	}
+	ccfg.check_hostname = cbool(cfg.CheckHostname)
+	ccfg.hostflags = C.uint(cfg.HostFlags)
+	ccfg.pha = cbool(cfg.PostHandshakeAuth)
+	ccfg.server = cbool(cfg.ServerSide)
+	var cc *C.membio_conn
+	st := call(func(e *C.membio_err) bool {
+		cc = C.membio_conn_new(ctx.c, in.ptr(), out.ptr(), &ccfg, e)
+		return cc != nil
+	})
+	runtime.KeepAlive(ctx)
+	if st != nil {
+		return nil, st
+	}
+	c := &Conn{c: cc, in: in, out: out}
+	c.handle = cgo.NewHandle(c)
+	C.membio_conn_set_handle(cc, C.uintptr_t(c.handle))
+	return c, nil
+}
+
+func cbool(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Free releases the SSL object (and its references to the BIOs and the
+// SSL_CTX). It is idempotent. The caller serialises it with every other
+// call.
+func (c *Conn) Free() {
+	if c == nil || c.c == nil {
+		return
+	}
+	C.membio_conn_free(c.c)
+	c.c = nil
+	c.handle.Delete()
+	c.handle = 0
+	c.owner = nil
+}
+
+// Closed reports whether Free has run.
+func (c *Conn) Closed() bool { return c == nil || c.c == nil }
+
+// In and Out return the BIOs given to NewConn.
+func (c *Conn) In() *BIO  { return c.in }
+func (c *Conn) Out() *BIO { return c.out }
 
 // SetOwner records the Go object that callbacks during the next call receive.
 func (c *Conn) SetOwner(o any) { c.owner = o }
@@ -53,6 +138,40 @@ func (c *Conn) TakeCallbackError() error {
 	return err
 }
 
+// EnterCallback marks the start of a user callback that runs inside a call
+// on this Conn and may call back into the owner (the SNI callback may
+// switch the context). The dispatcher calls ExitCallback when the callback
+// returns. While the mark is set, the owner's lock is held by the
+// goroutine running the callback, so the owner uses InCallback and
+// CallbackLock instead of its own lock for what a callback may do.
+func (c *Conn) EnterCallback() {
+	c.cbMu.Lock()
+	c.inCallback.Store(true)
+	c.cbMu.Unlock()
+}
+
+// ExitCallback clears the mark set by EnterCallback.
+func (c *Conn) ExitCallback() {
+	c.cbMu.Lock()
+	c.inCallback.Store(false)
+	c.cbMu.Unlock()
+}
+
+// InCallback reports whether a callback is running inside a call on c.
+func (c *Conn) InCallback() bool { return c.inCallback.Load() }
+
+// CallbackLock takes the lock that serialises SSL calls made from inside a
+// callback with the end of the callback. It reports whether a callback is
+// still running; if not, the caller unlocks and takes the owner's lock
+// instead.
+func (c *Conn) CallbackLock() bool {
+	c.cbMu.Lock()
+	return c.inCallback.Load()
+}
+
+// CallbackUnlock releases CallbackLock.
+func (c *Conn) CallbackUnlock() { c.cbMu.Unlock() }
+
 // connFromHandle returns the Conn behind a handle stored in C, or nil.
 func connFromHandle(h C.uintptr_t) *Conn {
 	if h == 0 {
@@ -61,3 +180,325 @@ func connFromHandle(h C.uintptr_t) *Conn {
 	c, _ := cgo.Handle(h).Value().(*Conn)
 	return c
 }
+
+// connFromSSL returns the Conn of an SSL object created by NewConn, or nil.
+// Callbacks that receive an SSL* use it.
+func connFromSSL(ssl *C.SSL) *Conn {
+	if ssl == nil {
+		return nil
+	}
+	cc := (*C.membio_conn)(C.SSL_get_ex_data(ssl, 0))
+	if cc == nil {
+		return nil
+	}
+	return connFromHandle(cc.handle)
+}
+
+// SSL_get_shutdown bits.
+const (
+	SentShutdown     = 1
+	ReceivedShutdown = 2
+)
+
+// IOResult is what an SSL I/O call reports. It is returned by value so the
+// hot path allocates nothing; the full capture stays in C memory until the
+// next call on the Conn, and State converts it.
+type IOResult struct {
+	// Ret is the OpenSSL function's return value.
+	Ret int
+	// SSLError is SSL_get_error when the call failed, 0 otherwise.
+	SSLError int
+	// QueueLen is the number of error queue entries captured.
+	QueueLen int
+	// Shutdown is SSL_get_shutdown after the call.
+	Shutdown int
+	// InitFinished is SSL_is_init_finished after the call.
+	InitFinished bool
+	// N is the count of bytes read or written.
+	N int
+}
+
+func ioResult(r C.membio_io) IOResult {
+	return IOResult{
+		Ret:          int(r.ret),
+		SSLError:     int(r.ssl_error),
+		QueueLen:     int(r.nqueue),
+		Shutdown:     int(r.shutdown),
+		InitFinished: r.init_finished != 0,
+		N:            int(r.n),
+	}
+}
+
+// State returns the error state captured by the last call on c. It
+// allocates; call it on failure paths only.
+func (c *Conn) State() *errors.State {
+	st := stateOf(&c.c.err)
+	runtime.KeepAlive(c)
+	return st
+}
+
+// Handshake makes one SSL_do_handshake call. The caller holds the BIO locks.
+func (c *Conn) Handshake() IOResult {
+	return ioResult(C.membio_conn_handshake(c.c))
+}
+
+// Read makes one SSL_read_ex call into p (len(p) > 0). The caller holds the
+// BIO locks.
+func (c *Conn) Read(p []byte) IOResult {
+	return ioResult(C.membio_conn_read(c.c, unsafe.Pointer(unsafe.SliceData(p)), C.size_t(len(p))))
+}
+
+// Write makes one SSL_write_ex call with p (which may be empty). The caller
+// holds the BIO locks.
+func (c *Conn) Write(p []byte) IOResult {
+	return ioResult(C.membio_conn_write(c.c, unsafe.Pointer(unsafe.SliceData(p)), C.size_t(len(p))))
+}
+
+// Shutdown runs CPython's unwrap loop (up to two SSL_shutdown calls). The
+// caller holds the BIO locks.
+func (c *Conn) Shutdown() IOResult {
+	return ioResult(C.membio_conn_shutdown(c.c))
+}
+
+// Pending returns SSL_pending.
+func (c *Conn) Pending() int { return int(C.membio_conn_pending(c.c)) }
+
+// InitFinished returns SSL_is_init_finished.
+func (c *Conn) InitFinished() bool { return C.membio_conn_init_finished(c.c) != 0 }
+
+// Cipher describes one SSL_CIPHER.
+type Cipher struct {
+	// Name is SSL_CIPHER_get_name and Protocol SSL_CIPHER_get_version;
+	// either is "" when OpenSSL returns NULL.
+	Name, Protocol string
+	// Bits is SSL_CIPHER_get_bits.
+	Bits int
+}
+
+func goCipher(ci *C.membio_cipher) Cipher {
+	var r Cipher
+	if ci.name != nil {
+		r.Name = C.GoString(ci.name)
+	}
+	if ci.protocol != nil {
+		r.Protocol = C.GoString(ci.protocol)
+	}
+	r.Bits = int(ci.bits)
+	return r
+}
+
+// CurrentCipher returns the current cipher, and false when there is none.
+func (c *Conn) CurrentCipher() (Cipher, bool) {
+	var ci C.membio_cipher
+	if C.membio_conn_cipher(c.c, &ci) == 0 {
+		return Cipher{}, false
+	}
+	return goCipher(&ci), true
+}
+
+// SharedCiphers returns the server's ciphers that the client also offered,
+// in server order, and false when OpenSSL has no client list (client side,
+// before the handshake, resumed session).
+func (c *Conn) SharedCiphers() ([]Cipher, bool) {
+	max := int(C.membio_conn_num_ciphers(c.c))
+	if max == 0 {
+		max = 1
+	}
+	buf := (*C.membio_cipher)(C.calloc(C.size_t(max), C.size_t(unsafe.Sizeof(C.membio_cipher{}))))
+	defer C.free(unsafe.Pointer(buf))
+	n := int(C.membio_conn_shared_ciphers(c.c, buf, C.int(max)))
+	if n < 0 {
+		return nil, false
+	}
+	cs := unsafe.Slice(buf, max)
+	out := make([]Cipher, n)
+	for i := 0; i < n; i++ {
+		out[i] = goCipher(&cs[i])
+	}
+	return out, true
+}
+
+// Version returns SSL_get_version once the handshake has finished, and
+// false before or when OpenSSL says "unknown".
+func (c *Conn) Version() (string, bool) {
+	v := C.membio_conn_version(c.c)
+	if v == nil {
+		return "", false
+	}
+	return C.GoString(v), true
+}
+
+// ALPN returns the selected ALPN protocol, and false when none was.
+func (c *Conn) ALPN() (string, bool) {
+	var p *C.uchar
+	var n C.uint
+	C.membio_conn_alpn(c.c, &p, &n)
+	if p == nil {
+		return "", false
+	}
+	return C.GoStringN((*C.char)(unsafe.Pointer(p)), C.int(n)), true
+}
+
+// Compression returns the compression method's short name, and false when
+// there is none.
+func (c *Conn) Compression() (string, bool) {
+	s := C.membio_conn_compression(c.c)
+	if s == nil {
+		return "", false
+	}
+	return C.GoString(s), true
+}
+
+// TLSUnique returns the tls-unique channel binding (CPython's choice of
+// Finished message), or nil when it is empty.
+func (c *Conn) TLSUnique() []byte {
+	var buf [128]byte
+	n := int(C.membio_conn_tls_unique(c.c, unsafe.Pointer(&buf[0]), C.size_t(len(buf))))
+	if n <= 0 {
+		return nil
+	}
+	if n > len(buf) {
+		n = len(buf)
+	}
+	out := make([]byte, n)
+	copy(out, buf[:n])
+	return out
+}
+
+// SessionReused returns SSL_session_reused.
+func (c *Conn) SessionReused() bool { return C.membio_conn_session_reused(c.c) != 0 }
+
+// Session returns the current session with its own reference, or nil.
+// The caller frees it with Session.Free.
+func (c *Conn) Session() *Session {
+	s := C.membio_conn_get1_session(c.c)
+	if s == nil {
+		return nil
+	}
+	return &Session{s: s}
+}
+
+// SetSession sets s as the session to resume (SSL_set_session).
+func (c *Conn) SetSession(s *Session) *errors.State {
+	if C.membio_conn_set_session(c.c, s.s) != 0 {
+		return nil
+	}
+	return c.State()
+}
+
+// UsesCtx reports whether x is the SSL_CTX the SSL object currently uses.
+func (c *Conn) UsesCtx(x *Ctx) bool { return x != nil && C.membio_conn_ssl_ctx(c.c) == x.c }
+
+// SetCtx switches the SSL object to x (SSL_set_SSL_CTX) and reports
+// whether OpenSSL accepted it. The caller keeps x from being reconfigured
+// during the call. It may run inside a callback of a call in progress on c
+// (an SNI switch): it leaves that call's error state alone.
+func (c *Conn) SetCtx(x *Ctx) bool {
+	ok := C.membio_conn_set_ssl_ctx(c.c, x.c) != 0
+	runtime.KeepAlive(x)
+	return ok
+}
+
+// CtxVerifyMode returns the verify mode of the SSL_CTX in use.
+func (c *Conn) CtxVerifyMode() int { return int(C.membio_conn_ctx_verify_mode(c.c)) }
+
+// VerifyClientPostHandshake calls SSL_verify_client_post_handshake.
+func (c *Conn) VerifyClientPostHandshake() *errors.State {
+	if C.membio_conn_verify_client_post_handshake(c.c) != 0 {
+		return nil
+	}
+	return c.State()
+}
+
+// PeerCertificate results.
+const (
+	PeerCertNotDone = -1 // the handshake has not finished
+	PeerCertNone    = 0  // the peer sent no certificate
+	PeerCertOK      = 1
+)
+
+// PeerCertificate returns the DER of the peer certificate with status
+// PeerCertOK, or a nil slice with PeerCertNotDone or PeerCertNone.
+func (c *Conn) PeerCertificate() ([]byte, int, *errors.State) {
+	var der *C.uchar
+	var n C.int
+	r := int(C.membio_conn_peer_cert(c.c, &der, &n))
+	switch r {
+	case -2:
+		return nil, 0, c.State()
+	case PeerCertOK:
+		out := C.GoBytes(unsafe.Pointer(der), n)
+		C.membio_free(unsafe.Pointer(der))
+		return out, PeerCertOK, nil
+	}
+	return nil, r, nil
+}
+
+// Chain returns the verified chain (SSL_get0_verified_chain) or the
+// unverified one (SSL_get_peer_cert_chain, with the peer certificate first
+// on the server side) as DER, or nil when OpenSSL has none.
+func (c *Conn) Chain(verified bool) ([][]byte, *errors.State) {
+	which := C.int(1)
+	if verified {
+		which = 0
+	}
+	var b C.membio_blobs
+	if C.membio_conn_chain(c.c, which, &b) != 0 {
+		return nil, c.State()
+	}
+	defer C.membio_blobs_free(&b)
+	n := int(b.n)
+	if n == 0 {
+		return nil, nil
+	}
+	ends := unsafe.Slice(b.ends, n)
+	data := C.GoBytes(unsafe.Pointer(b.data), C.int(ends[n-1]))
+	out := make([][]byte, n)
+	start := 0
+	for i := 0; i < n; i++ {
+		end := int(ends[i])
+		out[i] = data[start:end:end]
+		start = end
+	}
+	return out, nil
+}
+
+// Session is an OpenSSL SSL_SESSION reference. Its Go owner is
+// sslobj.SSLSession, which frees it with Free.
+type Session struct {
+	s *C.SSL_SESSION
+}
+
+// Free drops the reference. It is idempotent.
+func (s *Session) Free() {
+	if s != nil && s.s != nil {
+		C.membio_session_free(s.s)
+		s.s = nil
+	}
+}
+
+// Closed reports whether Free has run.
+func (s *Session) Closed() bool { return s == nil || s.s == nil }
+
+// ID returns SSL_SESSION_get_id.
+func (s *Session) ID() []byte {
+	var buf [C.SSL_MAX_SSL_SESSION_ID_LENGTH]byte
+	n := C.membio_session_id(s.s, (*C.uchar)(unsafe.Pointer(&buf[0])))
+	out := make([]byte, int(n))
+	copy(out, buf[:n])
+	return out
+}
+
+// Time returns SSL_SESSION_get_time (seconds since the epoch).
+func (s *Session) Time() int64 { return int64(C.membio_session_time(s.s)) }
+
+// Timeout returns SSL_SESSION_get_timeout in seconds.
+func (s *Session) Timeout() int64 { return int64(C.membio_session_timeout(s.s)) }
+
+// TicketLifetimeHint returns SSL_SESSION_get_ticket_lifetime_hint.
+func (s *Session) TicketLifetimeHint() uint64 {
+	return uint64(C.membio_session_ticket_lifetime_hint(s.s))
+}
+
+// HasTicket returns SSL_SESSION_has_ticket.
+func (s *Session) HasTicket() bool { return C.membio_session_has_ticket(s.s) != 0 }

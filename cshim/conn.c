@@ -1,0 +1,455 @@
+#include <string.h>
+#include "conn.h"
+#ifndef OPENSSL_NO_COMP
+#include <openssl/comp.h>
+#endif
+
+#if OPENSSL_VERSION_NUMBER < 0x30000000L
+#define SSL_get1_peer_certificate SSL_get_peer_certificate
+#endif
+
+membio_conn *membio_conn_new(SSL_CTX *ctx, BIO *in, BIO *out,
+                             const membio_conn_cfg *cfg, membio_err *e)
+{
+    membio_conn *c;
+    ASN1_OCTET_STRING *ip = NULL;
+
+    membio_err_begin(e);
+    c = OPENSSL_zalloc(sizeof(*c));
+    if (c == NULL) {
+        membio_err_end(e, 0);
+        return NULL;
+    }
+    c->ssl = SSL_new(ctx);
+    if (c->ssl == NULL)
+        goto fail;
+    SSL_set_app_data(c->ssl, c);
+
+    /* SSL_set_bio consumes one reference per BIO (one in all when both are
+     * the same BIO); take them so the Go owners of the BIOs keep theirs. */
+    BIO_up_ref(in);
+    if (out != in)
+        BIO_up_ref(out);
+    SSL_set_bio(c->ssl, in, out);
+
+    SSL_set_mode(c->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_AUTO_RETRY);
+
+#ifdef TLS1_3_VERSION
+    if (cfg->pha) {
+        if (cfg->server) {
+            /* As CPython (bpo-37428): only with SSL_VERIFY_PEER. */
+            int mode = SSL_get_verify_mode(c->ssl);
+            if (mode & SSL_VERIFY_PEER) {
+                mode |= SSL_VERIFY_POST_HANDSHAKE;
+                SSL_set_verify(c->ssl, mode, SSL_get_verify_callback(c->ssl));
+            }
+        } else {
+            SSL_set_post_handshake_auth(c->ssl, 1);
+        }
+    }
+#endif
+
+    if (cfg->hostname != NULL) {
+        const char *h = cfg->hostname;
+        ip = a2i_IPADDRESS(h);
+        if (ip == NULL)
+            ERR_clear_error();
+        if (ip == NULL && !SSL_set_tlsext_host_name(c->ssl, h))
+            goto fail;
+        if (cfg->check_hostname) {
+            X509_VERIFY_PARAM *param = SSL_get0_param(c->ssl);
+            X509_VERIFY_PARAM_set_hostflags(param, cfg->hostflags);
+            if (ip == NULL) {
+                if (!X509_VERIFY_PARAM_set1_host(param, h, strlen(h)))
+                    goto fail;
+            } else {
+                if (!X509_VERIFY_PARAM_set1_ip(param, ASN1_STRING_get0_data(ip),
+                                               ASN1_STRING_length(ip)))
+                    goto fail;
+            }
+        }
+        ASN1_OCTET_STRING_free(ip);
+        ip = NULL;
+    }
+
+    if (cfg->server)
+        SSL_set_accept_state(c->ssl);
+    else
+        SSL_set_connect_state(c->ssl);
+    membio_err_end(e, 1);
+    return c;
+
+fail:
+    membio_err_end(e, 0);
+    ASN1_OCTET_STRING_free(ip);
+    SSL_free(c->ssl);
+    OPENSSL_free(c);
+    return NULL;
+}
+
+void membio_conn_free(membio_conn *c)
+{
+    if (c == NULL)
+        return;
+    SSL_free(c->ssl);
+    OPENSSL_free(c);
+}
+
+void membio_conn_set_handle(membio_conn *c, uintptr_t h)
+{
+    c->handle = h;
+}
+
+static membio_io membio_io_result(membio_conn *c, int ret, size_t n)
+{
+    membio_io r;
+    r.ret = ret;
+    r.ssl_error = c->err.ssl_error;
+    r.nqueue = c->err.nqueue;
+    r.shutdown = SSL_get_shutdown(c->ssl);
+    r.init_finished = SSL_is_init_finished(c->ssl);
+    r.n = n;
+    return r;
+}
+
+membio_io membio_conn_handshake(membio_conn *c)
+{
+    int ret;
+
+    membio_err_begin(&c->err);
+    ret = SSL_do_handshake(c->ssl);
+    membio_err_end_ssl(&c->err, c->ssl, ret, ret < 1);
+    return membio_io_result(c, ret, 0);
+}
+
+membio_io membio_conn_read(membio_conn *c, void *buf, size_t len)
+{
+    size_t n = 0;
+    int ret;
+
+    membio_err_begin(&c->err);
+    ret = SSL_read_ex(c->ssl, buf, len, &n);
+    membio_err_end_ssl(&c->err, c->ssl, ret, ret == 0);
+    return membio_io_result(c, ret, n);
+}
+
+membio_io membio_conn_write(membio_conn *c, const void *buf, size_t len)
+{
+    static const char empty[1];
+    size_t n = 0;
+    int ret;
+
+    if (buf == NULL)
+        buf = empty;
+    membio_err_begin(&c->err);
+    ret = SSL_write_ex(c->ssl, buf, len, &n);
+    membio_err_end_ssl(&c->err, c->ssl, ret, ret == 0);
+    return membio_io_result(c, ret, n);
+}
+
+/* membio_conn_shutdown is CPython's unwrap loop for memory BIOs: up to two
+ * SSL_shutdown calls, read-ahead off once a 0 was seen. The error state is
+ * captured after the last call; the queue accumulates across both. */
+membio_io membio_conn_shutdown(membio_conn *c)
+{
+    int ret = 0, zeros = 0;
+
+    membio_err_begin(&c->err);
+    for (;;) {
+        if (c->shutdown_seen_zero)
+            SSL_set_read_ahead(c->ssl, 0);
+        ret = SSL_shutdown(c->ssl);
+        if (ret > 0)
+            break;
+        if (ret == 0) {
+            if (++zeros > 1)
+                break;
+            c->shutdown_seen_zero = 1;
+            continue;
+        }
+        break;
+    }
+    membio_err_end_ssl(&c->err, c->ssl, ret, ret < 0);
+    return membio_io_result(c, ret, 0);
+}
+
+int membio_conn_pending(membio_conn *c)
+{
+    int n = SSL_pending(c->ssl);
+    return n < 0 ? 0 : n;
+}
+
+int membio_conn_init_finished(membio_conn *c)
+{
+    return SSL_is_init_finished(c->ssl);
+}
+
+static void membio_cipher_fill(const SSL_CIPHER *ci, membio_cipher *out)
+{
+    out->name = SSL_CIPHER_get_name(ci);
+    out->protocol = SSL_CIPHER_get_version(ci);
+    out->bits = SSL_CIPHER_get_bits(ci, NULL);
+}
+
+int membio_conn_cipher(membio_conn *c, membio_cipher *out)
+{
+    const SSL_CIPHER *ci = SSL_get_current_cipher(c->ssl);
+    if (ci == NULL)
+        return 0;
+    membio_cipher_fill(ci, out);
+    return 1;
+}
+
+int membio_conn_num_ciphers(membio_conn *c)
+{
+    STACK_OF(SSL_CIPHER) *sc = SSL_get_ciphers(c->ssl);
+    return sc == NULL ? 0 : sk_SSL_CIPHER_num(sc);
+}
+
+int membio_conn_shared_ciphers(membio_conn *c, membio_cipher *out, int max)
+{
+    STACK_OF(SSL_CIPHER) *server_ciphers, *client_ciphers;
+    int i, j, n = 0;
+
+    /* CPython's algorithm: the server's list, in order, filtered by the
+     * client's. The client list is searched by pointer, as sk_find does on
+     * an unsorted stack, without sorting it. */
+    server_ciphers = SSL_get_ciphers(c->ssl);
+    if (server_ciphers == NULL)
+        return -1;
+    client_ciphers = SSL_get_client_ciphers(c->ssl);
+    if (client_ciphers == NULL)
+        return -1;
+    for (i = 0; i < sk_SSL_CIPHER_num(server_ciphers) && n < max; i++) {
+        const SSL_CIPHER *ci = sk_SSL_CIPHER_value(server_ciphers, i);
+        int found = 0;
+        for (j = 0; j < sk_SSL_CIPHER_num(client_ciphers); j++) {
+            if (sk_SSL_CIPHER_value(client_ciphers, j) == ci) {
+                found = 1;
+                break;
+            }
+        }
+        if (found)
+            membio_cipher_fill(ci, &out[n++]);
+    }
+    return n;
+}
+
+const char *membio_conn_version(membio_conn *c)
+{
+    const char *v;
+    if (!SSL_is_init_finished(c->ssl))
+        return NULL;
+    v = SSL_get_version(c->ssl);
+    if (v == NULL || strcmp(v, "unknown") == 0)
+        return NULL;
+    return v;
+}
+
+void membio_conn_alpn(membio_conn *c, const unsigned char **p, unsigned int *len)
+{
+    *p = NULL;
+    *len = 0;
+    SSL_get0_alpn_selected(c->ssl, p, len);
+}
+
+const char *membio_conn_compression(membio_conn *c)
+{
+#ifndef OPENSSL_NO_COMP
+    const COMP_METHOD *m = SSL_get_current_compression(c->ssl);
+    if (m == NULL || COMP_get_type(m) == NID_undef)
+        return NULL;
+    return OBJ_nid2sn(COMP_get_type(m));
+#else
+    (void)c;
+    return NULL;
+#endif
+}
+
+size_t membio_conn_tls_unique(membio_conn *c, void *buf, size_t max)
+{
+    int client = !SSL_is_server(c->ssl);
+    /* CPython: our Finished when (resumed XOR client), else the peer's. */
+    if (SSL_session_reused(c->ssl) ^ client)
+        return SSL_get_finished(c->ssl, buf, max);
+    return SSL_get_peer_finished(c->ssl, buf, max);
+}
+
+int membio_conn_session_reused(membio_conn *c)
+{
+    return SSL_session_reused(c->ssl);
+}
+
+SSL_SESSION *membio_conn_get1_session(membio_conn *c)
+{
+    return SSL_get1_session(c->ssl);
+}
+
+int membio_conn_set_session(membio_conn *c, SSL_SESSION *s)
+{
+    int ret;
+    membio_err_begin(&c->err);
+    ret = SSL_set_session(c->ssl, s);
+    membio_err_end(&c->err, ret);
+    return ret;
+}
+
+SSL_CTX *membio_conn_ssl_ctx(membio_conn *c)
+{
+    return SSL_get_SSL_CTX(c->ssl);
+}
+
+int membio_conn_set_ssl_ctx(membio_conn *c, SSL_CTX *ctx)
+{
+    SSL_CTX *r;
+    /* This may run inside a callback of a call in progress on c: leave
+     * c->err and the queue entries of that call alone. */
+    ERR_set_mark();
+    r = SSL_set_SSL_CTX(c->ssl, ctx);
+    ERR_pop_to_mark();
+    return r != NULL;
+}
+
+int membio_conn_ctx_verify_mode(membio_conn *c)
+{
+    return SSL_CTX_get_verify_mode(SSL_get_SSL_CTX(c->ssl));
+}
+
+int membio_conn_verify_client_post_handshake(membio_conn *c)
+{
+    int ret;
+    membio_err_begin(&c->err);
+#ifdef TLS1_3_VERSION
+    ret = SSL_verify_client_post_handshake(c->ssl);
+#else
+    ret = 0;
+#endif
+    membio_err_end(&c->err, ret);
+    return ret;
+}
+
+int membio_conn_peer_cert(membio_conn *c, unsigned char **der, int *len)
+{
+    X509 *peer;
+    int n;
+
+    *der = NULL;
+    *len = 0;
+    if (!SSL_is_init_finished(c->ssl))
+        return -1;
+    peer = SSL_get1_peer_certificate(c->ssl);
+    if (peer == NULL)
+        return 0;
+    membio_err_begin(&c->err);
+    n = i2d_X509(peer, der);
+    membio_err_end(&c->err, n);
+    X509_free(peer);
+    if (n < 0)
+        return -2;
+    *len = n;
+    return 1;
+}
+
+static int membio_blobs_add(membio_blobs *b, X509 *x, size_t *cap)
+{
+    unsigned char *p;
+    size_t used = b->n > 0 ? b->ends[b->n - 1] : 0;
+    int n = i2d_X509(x, NULL);
+    if (n < 0)
+        return 0;
+    if (used + (size_t)n > *cap) {
+        size_t ncap = (*cap == 0 ? 4096 : *cap * 2);
+        unsigned char *nd;
+        while (ncap < used + (size_t)n)
+            ncap *= 2;
+        nd = OPENSSL_realloc(b->data, ncap);
+        if (nd == NULL)
+            return 0;
+        b->data = nd;
+        *cap = ncap;
+    }
+    p = b->data + used;
+    if (i2d_X509(x, &p) != n)
+        return 0;
+    b->ends[b->n++] = used + (size_t)n;
+    return 1;
+}
+
+int membio_conn_chain(membio_conn *c, int which, membio_blobs *out)
+{
+    STACK_OF(X509) *chain;
+    X509 *peer = NULL;
+    size_t cap = 0;
+    int i, total, ok = 1;
+
+    memset(out, 0, sizeof(*out));
+    membio_err_begin(&c->err);
+    if (which == 0) {
+        chain = SSL_get0_verified_chain(c->ssl);
+    } else {
+        chain = SSL_get_peer_cert_chain(c->ssl);
+        if (chain != NULL && SSL_is_server(c->ssl))
+            peer = SSL_get1_peer_certificate(c->ssl);
+    }
+    if (chain == NULL) {
+        membio_err_end(&c->err, 1);
+        return 0;
+    }
+    total = sk_X509_num(chain) + (peer != NULL);
+    if (total > 0) {
+        out->ends = OPENSSL_zalloc(sizeof(size_t) * (size_t)total);
+        if (out->ends == NULL)
+            ok = 0;
+    }
+    if (ok && peer != NULL)
+        ok = membio_blobs_add(out, peer, &cap);
+    for (i = 0; ok && i < sk_X509_num(chain); i++)
+        ok = membio_blobs_add(out, sk_X509_value(chain, i), &cap);
+    X509_free(peer);
+    membio_err_end(&c->err, ok);
+    if (!ok) {
+        membio_blobs_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+void membio_blobs_free(membio_blobs *b)
+{
+    OPENSSL_free(b->ends);
+    OPENSSL_free(b->data);
+    memset(b, 0, sizeof(*b));
+}
+
+void membio_free(void *p)
+{
+    OPENSSL_free(p);
+}
+
+void membio_session_free(SSL_SESSION *s)
+{
+    SSL_SESSION_free(s);
+}
+
+void membio_session_up_ref(SSL_SESSION *s)
+{
+    SSL_SESSION_up_ref(s);
+}
+
+unsigned int membio_session_id(SSL_SESSION *s, unsigned char *buf)
+{
+    unsigned int len = 0;
+    const unsigned char *id = SSL_SESSION_get_id(s, &len);
+    if (len > SSL_MAX_SSL_SESSION_ID_LENGTH)
+        len = SSL_MAX_SSL_SESSION_ID_LENGTH;
+    memcpy(buf, id, len);
+    return len;
+}
+
+long membio_session_time(SSL_SESSION *s) { return SSL_SESSION_get_time(s); }
+long membio_session_timeout(SSL_SESSION *s) { return SSL_SESSION_get_timeout(s); }
+unsigned long membio_session_ticket_lifetime_hint(SSL_SESSION *s)
+{
+    return SSL_SESSION_get_ticket_lifetime_hint(s);
+}
+int membio_session_has_ticket(SSL_SESSION *s) { return SSL_SESSION_has_ticket(s); }

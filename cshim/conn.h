@@ -1,0 +1,111 @@
+/*
+ * conn.h: SSL connections over two memory BIOs (the C side of SSLObject).
+ *
+ * Every function that reaches OpenSSL does the whole operation in one call
+ * and records what went wrong in conn->err (C memory), following the
+ * capture pattern of shim.h. The I/O functions return a small struct by
+ * value, so their success and want-read paths hand no Go pointer to C other
+ * than the caller's data buffer.
+ */
+#ifndef MEMBIO_CONN_H
+#define MEMBIO_CONN_H
+#include "shim.h"
+
+/* Result of an I/O call (handshake, read, write, shutdown). */
+typedef struct {
+    int ret;           /* return value of the (last) OpenSSL call */
+    int ssl_error;     /* SSL_get_error when the call failed, else 0 */
+    int nqueue;        /* error queue entries captured in conn->err */
+    int shutdown;      /* SSL_get_shutdown after the call */
+    int init_finished; /* SSL_is_init_finished after the call */
+    size_t n;          /* bytes read or written */
+} membio_io;
+
+/* Hostname handling for membio_conn_new. */
+typedef struct {
+    const char *hostname;  /* A-label server_hostname, or NULL for none */
+    int check_hostname;    /* the context's check_hostname at creation */
+    unsigned int hostflags;/* the context's X509_CHECK_FLAG_* */
+    int pha;               /* the context's post_handshake_auth */
+    int server;            /* 1 for the server side */
+} membio_conn_cfg;
+
+/* membio_conn_new creates an SSL object as CPython's newPySSLSocket does
+ * (SSL_new, app data, BIO_up_ref + SSL_set_bio, modes, PHA, hostname,
+ * connect/accept state). On failure it returns NULL with *e filled. */
+membio_conn *membio_conn_new(SSL_CTX *ctx, BIO *in, BIO *out,
+                             const membio_conn_cfg *cfg, membio_err *e);
+void membio_conn_free(membio_conn *c);
+void membio_conn_set_handle(membio_conn *c, uintptr_t h);
+
+membio_io membio_conn_handshake(membio_conn *c);
+membio_io membio_conn_read(membio_conn *c, void *buf, size_t len);
+membio_io membio_conn_write(membio_conn *c, const void *buf, size_t len);
+membio_io membio_conn_shutdown(membio_conn *c);
+int membio_conn_pending(membio_conn *c);
+
+/* Accessors. */
+int membio_conn_init_finished(membio_conn *c);
+typedef struct {
+    const char *name;     /* static, may be NULL */
+    const char *protocol; /* static, may be NULL */
+    int bits;
+} membio_cipher;
+/* Returns 1 and fills *out, or 0 when there is no current cipher. */
+int membio_conn_cipher(membio_conn *c, membio_cipher *out);
+/* Fills up to max entries of out with the shared ciphers in server order;
+ * returns the count, or -1 for None (client side, or no client list). */
+int membio_conn_shared_ciphers(membio_conn *c, membio_cipher *out, int max);
+int membio_conn_num_ciphers(membio_conn *c);
+/* Returns a static string, or NULL before the handshake or for "unknown". */
+const char *membio_conn_version(membio_conn *c);
+/* Sets *p and *len to the selected ALPN protocol (p NULL when none). */
+void membio_conn_alpn(membio_conn *c, const unsigned char **p, unsigned int *len);
+/* Returns the compression short name or NULL. */
+const char *membio_conn_compression(membio_conn *c);
+/* Copies the tls-unique bytes into buf (max bytes); returns the length. */
+size_t membio_conn_tls_unique(membio_conn *c, void *buf, size_t max);
+int membio_conn_session_reused(membio_conn *c);
+/* Returns the session with a new reference (SSL_get1_session), or NULL. */
+SSL_SESSION *membio_conn_get1_session(membio_conn *c);
+/* SSL_set_session; returns 1, or 0 with c->err filled. */
+int membio_conn_set_session(membio_conn *c, SSL_SESSION *s);
+/* Returns the SSL_CTX currently in use (no new reference). */
+SSL_CTX *membio_conn_ssl_ctx(membio_conn *c);
+/* SSL_set_SSL_CTX; returns 1, or 0 on failure. It does not touch c->err or
+ * the queue entries already present, so it may run inside a callback. */
+int membio_conn_set_ssl_ctx(membio_conn *c, SSL_CTX *ctx);
+/* SSL_CTX_get_verify_mode of the current SSL_CTX. */
+int membio_conn_ctx_verify_mode(membio_conn *c);
+/* SSL_verify_client_post_handshake; returns 1, or 0 with c->err filled. */
+int membio_conn_verify_client_post_handshake(membio_conn *c);
+
+/* A list of DER blobs in one allocation: offsets[i] .. offsets[i+1]. */
+typedef struct {
+    int n;
+    size_t *ends;        /* n end offsets into data */
+    unsigned char *data; /* concatenated DER */
+} membio_blobs;
+/* Peer certificate DER. Returns -1 when the handshake is not finished, 0
+ * when the peer sent no certificate, 1 with *der (free with
+ * membio_free) and *len set, -2 on an encoding failure (c->err filled). */
+int membio_conn_peer_cert(membio_conn *c, unsigned char **der, int *len);
+/* Chains. which: 0 verified, 1 unverified (server side prepends the peer
+ * certificate). Returns 0 with *out filled (n may be 0 for None), or -1 on
+ * failure with c->err filled. Free with membio_blobs_free. */
+int membio_conn_chain(membio_conn *c, int which, membio_blobs *out);
+void membio_blobs_free(membio_blobs *b);
+void membio_free(void *p);
+
+/* Sessions. */
+void membio_session_free(SSL_SESSION *s);
+void membio_session_up_ref(SSL_SESSION *s);
+/* Copies the id into buf (at least SSL_MAX_SSL_SESSION_ID_LENGTH bytes);
+ * returns its length. */
+unsigned int membio_session_id(SSL_SESSION *s, unsigned char *buf);
+long membio_session_time(SSL_SESSION *s);
+long membio_session_timeout(SSL_SESSION *s);
+unsigned long membio_session_ticket_lifetime_hint(SSL_SESSION *s);
+int membio_session_has_ticket(SSL_SESSION *s);
+
+#endif
