@@ -44,8 +44,8 @@ func run(cfg config, out, log io.Writer) (*bench, error) {
 	for _, im := range is {
 		if e.available(im) {
 			b.is = append(b.is, im)
-		} else {
-			e.notes = append(e.notes, fmt.Sprintf("%s: not compiled into gobench on this build, column left empty", im.label))
+		} else if !slices.ContainsFunc(e.notes, func(n string) bool { return strings.HasPrefix(n, im.id+":") }) {
+			e.notes = append(e.notes, fmt.Sprintf("%s: not compiled into gobench on this build, column left empty", im.id))
 		}
 	}
 	b.checkRecords()
