@@ -1,28 +1,1268 @@
+/* The version-locked methods (TLSv1_method, ...) and DH parameter loading
+ * are deprecated in OpenSSL 3 but are what CPython calls. */
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+
+#include <errno.h>
+#include <string.h>
+#include <stdio.h>
+#include <limits.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/dh.h>
+#include <openssl/objects.h>
+#include <openssl/crypto.h>
 #include "ctx.h"
+#include "_cgo_export.h"
+
+/* ---- per-context data in ex_data ---- */
+
+typedef struct membio_alpn {
+    struct membio_alpn *retired; /* older lists, kept until the SSL_CTX is freed */
+    unsigned int len;
+    unsigned char data[];
+} membio_alpn;
+
+typedef struct {
+    uintptr_t handle;      /* Go hooks handle, accessed atomically */
+    membio_alpn *alpn;     /* current list, accessed atomically */
+} membio_ctx_data;
+
+static int membio_ctx_idx = -1;
+static CRYPTO_ONCE membio_ctx_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void membio_ctx_data_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad,
+                                 int idx, long argl, void *argp)
+{
+    membio_ctx_data *d = ptr;
+    membio_alpn *a;
+
+    (void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+    if (d == NULL)
+        return;
+    a = d->alpn;
+    while (a != NULL) {
+        membio_alpn *next = a->retired;
+        OPENSSL_free(a);
+        a = next;
+    }
+    OPENSSL_free(d);
+}
+
+static void membio_ctx_init_index(void)
+{
+    membio_ctx_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, membio_ctx_data_free);
+}
+
+static membio_ctx_data *membio_ctx_data_of(const SSL_CTX *ctx)
+{
+    if (ctx == NULL || membio_ctx_idx < 0)
+        return NULL;
+    return SSL_CTX_get_ex_data(ctx, membio_ctx_idx);
+}
+
+static uintptr_t membio_handle_of(const SSL_CTX *ctx)
+{
+    membio_ctx_data *d = membio_ctx_data_of(ctx);
+    if (d == NULL)
+        return 0;
+    return __atomic_load_n(&d->handle, __ATOMIC_ACQUIRE);
+}
+
+static uintptr_t membio_conn_handle_of(const SSL *ssl)
+{
+    membio_conn *mc = SSL_get_app_data(ssl);
+    return mc != NULL ? mc->handle : 0;
+}
+
+void membio_ctx_set_handle(SSL_CTX *ctx, uintptr_t h)
+{
+    membio_ctx_data *d = membio_ctx_data_of(ctx);
+    if (d != NULL)
+        __atomic_store_n(&d->handle, h, __ATOMIC_RELEASE);
+}
+
+uintptr_t membio_ctx_get_handle(SSL_CTX *ctx)
+{
+    return membio_handle_of(ctx);
+}
+
+/* ---- construction ---- */
+
+static const SSL_METHOD *membio_method(int method)
+{
+    switch (method) {
+    case MEMBIO_METHOD_TLS_CLIENT:
+        return TLS_client_method();
+    case MEMBIO_METHOD_TLS_SERVER:
+        return TLS_server_method();
+#ifndef OPENSSL_NO_TLS1_METHOD
+    case MEMBIO_METHOD_TLSv1:
+        return TLSv1_method();
+#endif
+#ifndef OPENSSL_NO_TLS1_1_METHOD
+    case MEMBIO_METHOD_TLSv1_1:
+        return TLSv1_1_method();
+#endif
+#ifndef OPENSSL_NO_TLS1_2_METHOD
+    case MEMBIO_METHOD_TLSv1_2:
+        return TLSv1_2_method();
+#endif
+    case MEMBIO_METHOD_TLS:
+        return TLS_method();
+    default:
+        return NULL;
+    }
+}
+
+static SSL_CTX *membio_ctx_alloc(int method)
+{
+    const SSL_METHOD *m = membio_method(method);
+    SSL_CTX *ctx;
+    membio_ctx_data *d;
+
+    if (m == NULL)
+        return NULL;
+    if (!CRYPTO_THREAD_run_once(&membio_ctx_once, membio_ctx_init_index) || membio_ctx_idx < 0)
+        return NULL;
+    ctx = SSL_CTX_new(m);
+    if (ctx == NULL)
+        return NULL;
+    d = OPENSSL_zalloc(sizeof(*d));
+    if (d == NULL || !SSL_CTX_set_ex_data(ctx, membio_ctx_idx, d)) {
+        OPENSSL_free(d);
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
 
 SSL_CTX *membio_ctx_new(int method, membio_err *e)
 {
-    const SSL_METHOD *m;
     SSL_CTX *ctx;
 
     membio_err_begin(e);
-    switch (method) {
-    case MEMBIO_METHOD_TLS_CLIENT:
-        m = TLS_client_method();
-        break;
-    case MEMBIO_METHOD_TLS_SERVER:
-        m = TLS_server_method();
-        break;
-    default:
-        m = TLS_method();
-        break;
-    }
-    ctx = SSL_CTX_new(m);
+    ctx = membio_ctx_alloc(method);
     membio_err_end(e, ctx != NULL);
     return ctx;
+}
+
+SSL_CTX *membio_ctx_new_default(int method, int verify_required, int *stage, membio_err *e)
+{
+    SSL_CTX *ctx;
+    uint64_t options;
+    X509_VERIFY_PARAM *param;
+
+    membio_err_begin(e);
+    *stage = 1;
+    ctx = membio_ctx_alloc(method);
+    if (ctx == NULL) {
+        membio_err_end(e, 0);
+        return NULL;
+    }
+    /* CPython's _ssl__SSLContext_impl, in its order. */
+    SSL_CTX_set_verify(ctx, verify_required ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
+                                            : SSL_VERIFY_NONE, NULL);
+    options = SSL_OP_ALL & ~SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS;
+    options |= SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_COMPRESSION |
+               SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_SINGLE_DH_USE | SSL_OP_SINGLE_ECDH_USE;
+    SSL_CTX_set_options(ctx, options);
+    *stage = 2;
+    if (!SSL_CTX_set_cipher_list(ctx, MEMBIO_DEFAULT_CIPHERS))
+        goto fail;
+    if (method == MEMBIO_METHOD_TLS || method == MEMBIO_METHOD_TLS_CLIENT ||
+        method == MEMBIO_METHOD_TLS_SERVER) {
+        *stage = 3;
+        if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION))
+            goto fail;
+    }
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    *stage = 4;
+    if (!SSL_CTX_set_session_id_context(ctx, (const unsigned char *)MEMBIO_SID_CTX,
+                                        sizeof(MEMBIO_SID_CTX) - 1))
+        goto fail;
+    param = SSL_CTX_get0_param(ctx);
+    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_TRUSTED_FIRST);
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    SSL_CTX_set_post_handshake_auth(ctx, 0);
+    *stage = 0;
+    membio_err_end(e, 1);
+    return ctx;
+fail:
+    membio_err_end(e, 0);
+    SSL_CTX_free(ctx);
+    return NULL;
 }
 
 void membio_ctx_free(SSL_CTX *ctx)
 {
     SSL_CTX_free(ctx);
+}
+
+/* ---- simple getters and setters ---- */
+
+uint64_t membio_ctx_get_options(SSL_CTX *ctx) { return SSL_CTX_get_options(ctx); }
+
+void membio_ctx_set_options(SSL_CTX *ctx, uint64_t set, uint64_t clear)
+{
+    if (clear)
+        SSL_CTX_clear_options(ctx, clear);
+    if (set)
+        SSL_CTX_set_options(ctx, set);
+}
+
+int membio_ctx_get_verify_mode(SSL_CTX *ctx) { return SSL_CTX_get_verify_mode(ctx); }
+
+void membio_ctx_set_verify_mode(SSL_CTX *ctx, int mode)
+{
+    /* keep the current verify callback, as CPython does */
+    SSL_CTX_set_verify(ctx, mode, SSL_CTX_get_verify_callback(ctx));
+}
+
+unsigned long membio_ctx_get_verify_flags(SSL_CTX *ctx)
+{
+    return X509_VERIFY_PARAM_get_flags(SSL_CTX_get0_param(ctx));
+}
+
+int membio_ctx_set_verify_flags(SSL_CTX *ctx, unsigned long set, unsigned long clear, membio_err *e)
+{
+    X509_VERIFY_PARAM *param = SSL_CTX_get0_param(ctx);
+    int ok = 1;
+
+    membio_err_begin(e);
+    if (clear && !X509_VERIFY_PARAM_clear_flags(param, clear))
+        ok = 0;
+    if (ok && set && !X509_VERIFY_PARAM_set_flags(param, set))
+        ok = 0;
+    membio_err_end(e, ok);
+    return ok;
+}
+
+void membio_ctx_set_host_flags(SSL_CTX *ctx, unsigned int flags)
+{
+    X509_VERIFY_PARAM_set_hostflags(SSL_CTX_get0_param(ctx), flags);
+}
+
+int membio_ctx_get_min_version(SSL_CTX *ctx) { return (int)SSL_CTX_get_min_proto_version(ctx); }
+int membio_ctx_get_max_version(SSL_CTX *ctx) { return (int)SSL_CTX_get_max_proto_version(ctx); }
+
+int membio_ctx_set_min_version(SSL_CTX *ctx, int v, membio_err *e)
+{
+    int ok;
+    membio_err_begin(e);
+    ok = (int)SSL_CTX_set_min_proto_version(ctx, v);
+    membio_err_end(e, ok);
+    return ok;
+}
+
+int membio_ctx_set_max_version(SSL_CTX *ctx, int v, membio_err *e)
+{
+    int ok;
+    membio_err_begin(e);
+    ok = (int)SSL_CTX_set_max_proto_version(ctx, v);
+    membio_err_end(e, ok);
+    return ok;
+}
+
+size_t membio_ctx_get_num_tickets(SSL_CTX *ctx) { return SSL_CTX_get_num_tickets(ctx); }
+
+int membio_ctx_set_num_tickets(SSL_CTX *ctx, size_t n, membio_err *e)
+{
+    int ok;
+    membio_err_begin(e);
+    ok = SSL_CTX_set_num_tickets(ctx, n);
+    membio_err_end(e, ok);
+    return ok;
+}
+
+int membio_ctx_get_security_level(SSL_CTX *ctx) { return SSL_CTX_get_security_level(ctx); }
+
+void membio_ctx_set_post_handshake_auth(SSL_CTX *ctx, int on)
+{
+    SSL_CTX_set_post_handshake_auth(ctx, on);
+}
+
+/* ---- ciphers ---- */
+
+int membio_ctx_set_ciphers(SSL_CTX *ctx, const char *list, membio_err *e)
+{
+    int ok;
+    membio_err_begin(e);
+    ok = SSL_CTX_set_cipher_list(ctx, list);
+    membio_err_end(e, ok);
+    return ok;
+}
+
+int membio_ctx_get_ciphers(SSL_CTX *ctx, membio_cipher_info **out, int *n, membio_err *e)
+{
+    SSL *ssl;
+    STACK_OF(SSL_CIPHER) *sk;
+    membio_cipher_info *info;
+    int i, num;
+
+    *out = NULL;
+    *n = 0;
+    membio_err_begin(e);
+    ssl = SSL_new(ctx);
+    if (ssl == NULL) {
+        membio_err_end(e, 0);
+        return 0;
+    }
+    sk = SSL_get_ciphers(ssl);
+    num = sk_SSL_CIPHER_num(sk);
+    if (num < 0)
+        num = 0;
+    info = calloc(num > 0 ? (size_t)num : 1, sizeof(*info));
+    if (info == NULL) {
+        SSL_free(ssl);
+        membio_err_end(e, 0);
+        return 0;
+    }
+    for (i = 0; i < num; i++) {
+        const SSL_CIPHER *c = sk_SSL_CIPHER_value(sk, i);
+        membio_cipher_info *p = &info[i];
+        size_t len;
+        int nid;
+
+        p->id = SSL_CIPHER_get_id(c);
+        p->name = SSL_CIPHER_get_name(c);
+        p->protocol = SSL_CIPHER_get_version(c);
+        SSL_CIPHER_description(c, p->description, sizeof(p->description) - 1);
+        len = strlen(p->description);
+        if (len > 1 && p->description[len - 1] == '\n')
+            p->description[len - 1] = '\0';
+        p->strength_bits = SSL_CIPHER_get_bits(c, &p->alg_bits);
+        p->aead = SSL_CIPHER_is_aead(c);
+        nid = SSL_CIPHER_get_cipher_nid(c);
+        p->symmetric = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
+        nid = SSL_CIPHER_get_digest_nid(c);
+        p->digest = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
+        nid = SSL_CIPHER_get_kx_nid(c);
+        p->kea = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
+        nid = SSL_CIPHER_get_auth_nid(c);
+        p->auth = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
+    }
+    SSL_free(ssl);
+    membio_err_end(e, 1);
+    *out = info;
+    *n = num;
+    return 1;
+}
+
+/* ---- certificate chain and key ---- */
+
+typedef struct {
+    int mode;
+    const char *pw;
+    int pwlen;
+    uintptr_t handle;
+    int error;
+    int max;
+} membio_pw_info;
+
+static int membio_password_cb(char *buf, int size, int rwflag, void *userdata)
+{
+    membio_pw_info *pi = userdata;
+    int n;
+
+    (void)rwflag;
+    if (pi == NULL || pi->error)
+        return -1;
+    pi->max = size;
+    switch (pi->mode) {
+    case MEMBIO_PW_FIXED:
+        if (pi->pwlen > size) {
+            pi->error = 2;
+            return -1;
+        }
+        memcpy(buf, pi->pw, (size_t)pi->pwlen);
+        return pi->pwlen;
+    case MEMBIO_PW_GO: {
+        int saved = errno;
+        n = membioGoPassword(pi->handle, buf, size);
+        errno = saved;
+        if (n < 0) {
+            pi->error = 1;
+            return -1;
+        }
+        return n;
+    }
+    default:
+        return -1;
+    }
+}
+
+int membio_ctx_load_cert_chain(SSL_CTX *ctx, const char *certfile, const char *keyfile,
+                               int pw_mode, const char *pw, int pwlen, uintptr_t handle,
+                               membio_load_result *res, membio_err *e)
+{
+    pem_password_cb *orig_cb = SSL_CTX_get_default_passwd_cb(ctx);
+    void *orig_ud = SSL_CTX_get_default_passwd_cb_userdata(ctx);
+    membio_pw_info pi;
+    int r;
+
+    memset(res, 0, sizeof(*res));
+    memset(&pi, 0, sizeof(pi));
+    pi.mode = pw_mode;
+    pi.pw = pw;
+    pi.pwlen = pwlen;
+    pi.handle = handle;
+
+    membio_err_begin(e);
+    /* Always install a callback: without one OpenSSL would prompt on the
+     * terminal for an encrypted key. */
+    SSL_CTX_set_default_passwd_cb(ctx, membio_password_cb);
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, &pi);
+
+    r = SSL_CTX_use_certificate_chain_file(ctx, certfile);
+    if (r != 1) {
+        res->stage = 1;
+        goto out;
+    }
+    errno = 0;
+    r = SSL_CTX_use_PrivateKey_file(ctx, keyfile != NULL ? keyfile : certfile, SSL_FILETYPE_PEM);
+    if (r != 1) {
+        res->stage = 2;
+        goto out;
+    }
+    errno = 0;
+    r = SSL_CTX_check_private_key(ctx);
+    if (r != 1)
+        res->stage = 3;
+out:
+    res->pw_error = pi.error;
+    res->pw_max = pi.max;
+    SSL_CTX_set_default_passwd_cb(ctx, orig_cb);
+    SSL_CTX_set_default_passwd_cb_userdata(ctx, orig_ud);
+    membio_err_end(e, r == 1);
+    return r == 1;
+}
+
+/* ---- trust store ---- */
+
+int membio_ctx_add_ca_certs(SSL_CTX *ctx, const void *data, size_t len, int der, membio_err *e)
+{
+    BIO *biobuf;
+    X509_STORE *store;
+    unsigned long err;
+    int loaded = 0, ret;
+
+    membio_err_begin(e);
+    if (len > INT_MAX) {
+        membio_err_end(e, 0);
+        return MEMBIO_CADATA_LIB;
+    }
+    biobuf = BIO_new_mem_buf(data, (int)len);
+    if (biobuf == NULL) {
+        membio_err_end(e, 0);
+        return MEMBIO_CADATA_LIB;
+    }
+    store = SSL_CTX_get_cert_store(ctx);
+    for (;;) {
+        X509 *cert;
+        int r;
+
+        if (der)
+            cert = d2i_X509_bio(biobuf, NULL);
+        else
+            cert = PEM_read_bio_X509(biobuf, NULL, SSL_CTX_get_default_passwd_cb(ctx),
+                                     SSL_CTX_get_default_passwd_cb_userdata(ctx));
+        if (cert == NULL)
+            break;
+        r = X509_STORE_add_cert(store, cert);
+        X509_free(cert);
+        if (!r) {
+            err = ERR_peek_last_error();
+            if (ERR_GET_LIB(err) == ERR_LIB_X509 &&
+                ERR_GET_REASON(err) == X509_R_CERT_ALREADY_IN_HASH_TABLE) {
+                /* already in the store: not an error */
+                ERR_clear_error();
+            } else {
+                break;
+            }
+        }
+        loaded++;
+    }
+    err = ERR_peek_last_error();
+    if (loaded == 0) {
+        ERR_clear_error();
+        ret = MEMBIO_CADATA_NONE_LOADED;
+    } else if (der && ERR_GET_LIB(err) == ERR_LIB_ASN1 &&
+               ERR_GET_REASON(err) == ASN1_R_HEADER_TOO_LONG) {
+        /* end of the DER data */
+        ERR_clear_error();
+        ret = MEMBIO_CADATA_OK;
+    } else if (!der && ERR_GET_LIB(err) == ERR_LIB_PEM &&
+               ERR_GET_REASON(err) == PEM_R_NO_START_LINE) {
+        /* end of the PEM data */
+        ERR_clear_error();
+        ret = MEMBIO_CADATA_OK;
+    } else if (err != 0) {
+        ret = MEMBIO_CADATA_LIB;
+    } else {
+        ret = MEMBIO_CADATA_OK;
+    }
+    BIO_free(biobuf);
+    membio_err_end(e, ret == MEMBIO_CADATA_OK);
+    return ret;
+}
+
+int membio_ctx_load_verify_locations(SSL_CTX *ctx, const char *cafile, const char *capath, membio_err *e)
+{
+    int r;
+    membio_err_begin(e);
+    r = SSL_CTX_load_verify_locations(ctx, cafile, capath);
+    membio_err_end(e, r);
+    return r == 1;
+}
+
+int membio_ctx_set_default_verify_paths(SSL_CTX *ctx, membio_err *e)
+{
+    int r;
+    membio_err_begin(e);
+    r = SSL_CTX_set_default_verify_paths(ctx);
+    membio_err_end(e, r);
+    return r == 1;
+}
+
+int membio_ctx_load_dh_params(SSL_CTX *ctx, const char *path, membio_err *e)
+{
+    FILE *f;
+    DH *dh;
+    int ok;
+
+    membio_err_begin(e);
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        membio_err_end(e, 0);
+        return 0;
+    }
+    errno = 0;
+    dh = PEM_read_DHparams(f, NULL, NULL, NULL);
+    fclose(f);
+    if (dh == NULL) {
+        membio_err_end(e, 0);
+        return 0;
+    }
+    errno = 0;
+    ok = (int)SSL_CTX_set_tmp_dh(ctx, dh);
+    DH_free(dh);
+    membio_err_end(e, ok);
+    if (ok)
+        return 1;
+    e->sys_errno = 0; /* a library failure, whatever errno says */
+    return 0;
+}
+
+int membio_ctx_set_ecdh_curve(SSL_CTX *ctx, const char *name, membio_err *e)
+{
+    int nid, ok;
+
+    membio_err_begin(e);
+    nid = OBJ_sn2nid(name);
+    if (nid == 0) {
+        membio_err_end(e, -1);
+        return -1;
+    }
+    ok = SSL_CTX_set1_groups(ctx, &nid, 1);
+    membio_err_end(e, ok);
+    return ok ? 1 : 0;
+}
+
+void membio_ctx_session_stats(SSL_CTX *ctx, membio_sess_stats *s)
+{
+    s->number = SSL_CTX_sess_number(ctx);
+    s->connect = SSL_CTX_sess_connect(ctx);
+    s->connect_good = SSL_CTX_sess_connect_good(ctx);
+    s->connect_renegotiate = SSL_CTX_sess_connect_renegotiate(ctx);
+    s->accept = SSL_CTX_sess_accept(ctx);
+    s->accept_good = SSL_CTX_sess_accept_good(ctx);
+    s->accept_renegotiate = SSL_CTX_sess_accept_renegotiate(ctx);
+    s->hits = SSL_CTX_sess_hits(ctx);
+    s->misses = SSL_CTX_sess_misses(ctx);
+    s->timeouts = SSL_CTX_sess_timeouts(ctx);
+    s->cache_full = SSL_CTX_sess_cache_full(ctx);
+}
+
+void membio_ctx_cert_store_stats(SSL_CTX *ctx, int *x509, int *crl, int *x509_ca)
+{
+    X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+    STACK_OF(X509_OBJECT) *objs;
+    int i;
+
+    *x509 = *crl = *x509_ca = 0;
+    /* The store may grow during verification (capath lookups): read it
+     * under its lock. */
+    if (!X509_STORE_lock(store))
+        return;
+    objs = X509_STORE_get0_objects(store);
+    for (i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+        X509_OBJECT *obj = sk_X509_OBJECT_value(objs, i);
+        switch (X509_OBJECT_get_type(obj)) {
+        case X509_LU_X509:
+            if (X509_check_ca(X509_OBJECT_get0_X509(obj)))
+                (*x509_ca)++;
+            (*x509)++;
+            break;
+        case X509_LU_CRL:
+            (*crl)++;
+            break;
+        default:
+            break;
+        }
+    }
+    X509_STORE_unlock(store);
+}
+
+static int membio_put_record(BIO *b, unsigned char tag, const void *data, size_t len)
+{
+    unsigned char hdr[5];
+    if (len > 0x7fffffff)
+        return 0;
+    hdr[0] = tag;
+    hdr[1] = (unsigned char)(len & 0xff);
+    hdr[2] = (unsigned char)((len >> 8) & 0xff);
+    hdr[3] = (unsigned char)((len >> 16) & 0xff);
+    hdr[4] = (unsigned char)((len >> 24) & 0xff);
+    if (BIO_write(b, hdr, 5) != 5)
+        return 0;
+    if (len > 0 && BIO_write(b, data, (int)len) != (int)len)
+        return 0;
+    return 1;
+}
+
+static int membio_bio_take(BIO *b, unsigned char **out, size_t *outlen)
+{
+    char *p = NULL;
+    long n = BIO_get_mem_data(b, &p);
+    if (n < 0)
+        return 0;
+    *out = malloc(n > 0 ? (size_t)n : 1);
+    if (*out == NULL)
+        return 0;
+    if (n > 0)
+        memcpy(*out, p, (size_t)n);
+    *outlen = (size_t)n;
+    return 1;
+}
+
+int membio_ctx_get_ca_certs(SSL_CTX *ctx, unsigned char **out, size_t *outlen, membio_err *e)
+{
+    X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+    STACK_OF(X509_OBJECT) *objs;
+    BIO *b;
+    int i, ok = 1;
+
+    *out = NULL;
+    *outlen = 0;
+    membio_err_begin(e);
+    b = BIO_new(BIO_s_mem());
+    if (b == NULL || !X509_STORE_lock(store)) {
+        BIO_free(b);
+        membio_err_end(e, 0);
+        return 0;
+    }
+    objs = X509_STORE_get0_objects(store);
+    for (i = 0; ok && i < sk_X509_OBJECT_num(objs); i++) {
+        X509_OBJECT *obj = sk_X509_OBJECT_value(objs, i);
+        X509 *cert;
+        unsigned char *der = NULL;
+        int len;
+
+        if (X509_OBJECT_get_type(obj) != X509_LU_X509)
+            continue;
+        cert = X509_OBJECT_get0_X509(obj);
+        if (!X509_check_ca(cert))
+            continue;
+        len = i2d_X509(cert, &der);
+        if (len < 0) {
+            ok = 0;
+            break;
+        }
+        ok = membio_put_record(b, 'c', der, (size_t)len);
+        OPENSSL_free(der);
+    }
+    X509_STORE_unlock(store);
+    if (ok)
+        ok = membio_bio_take(b, out, outlen);
+    BIO_free(b);
+    membio_err_end(e, ok);
+    return ok;
+}
+
+/* ---- ALPN ---- */
+
+static int membio_alpn_select_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                                 const unsigned char *in, unsigned int inlen, void *arg)
+{
+    membio_ctx_data *d = arg;
+    membio_alpn *a = d != NULL ? __atomic_load_n(&d->alpn, __ATOMIC_ACQUIRE) : NULL;
+    const unsigned char *server = (const unsigned char *)"";
+    unsigned int serverlen = 0;
+    int ret;
+
+    (void)ssl;
+    if (a != NULL) {
+        server = a->data;
+        serverlen = a->len;
+    }
+    if (in == NULL) {
+        in = (const unsigned char *)"";
+        inlen = 0;
+    }
+    /* CPython's do_protocol_selection: no overlap means no ALPN, and the
+     * handshake goes on. */
+    ret = SSL_select_next_proto((unsigned char **)out, outlen, server, serverlen, in, inlen);
+    if (ret != OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_NOACK;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+int membio_ctx_set_alpn(SSL_CTX *ctx, const unsigned char *protos, unsigned int len, membio_err *e)
+{
+    membio_ctx_data *d = membio_ctx_data_of(ctx);
+    membio_alpn *a, *old;
+
+    membio_err_begin(e);
+    if (d == NULL) {
+        membio_err_end(e, 0);
+        return 0;
+    }
+    a = OPENSSL_zalloc(sizeof(*a) + (len > 0 ? len : 1));
+    if (a == NULL) {
+        membio_err_end(e, 0);
+        return 0;
+    }
+    if (len > 0)
+        memcpy(a->data, protos, len);
+    a->len = len;
+    /* SSL_CTX_set_alpn_protos returns 0 on success. */
+    if (SSL_CTX_set_alpn_protos(ctx, a->data, len) != 0) {
+        OPENSSL_free(a);
+        membio_err_end(e, 0);
+        return 0;
+    }
+    /* A handshake on an SSL switched to this context may be reading the old
+     * list: retire it instead of freeing it. */
+    old = d->alpn;
+    a->retired = old;
+    __atomic_store_n(&d->alpn, a, __ATOMIC_RELEASE);
+    SSL_CTX_set_alpn_select_cb(ctx, membio_alpn_select_cb, d);
+    membio_err_end(e, 1);
+    return 1;
+}
+
+/* ---- SNI ---- */
+
+static int membio_servername_cb(SSL *ssl, int *al, void *arg)
+{
+    SSL_CTX *ctx = arg;
+    uintptr_t h = membio_handle_of(ctx);
+    const char *name;
+    int saved, ret;
+
+    if (h == 0)
+        return SSL_TLSEXT_ERR_OK;
+    name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    saved = errno;
+    ret = membioGoServername(h, membio_conn_handle_of(ssl), (char *)name, al);
+    errno = saved;
+    return ret;
+}
+
+void membio_ctx_enable_sni(SSL_CTX *ctx, int on)
+{
+    if (on) {
+        SSL_CTX_set_tlsext_servername_callback(ctx, membio_servername_cb);
+        SSL_CTX_set_tlsext_servername_arg(ctx, ctx);
+    } else {
+        SSL_CTX_set_tlsext_servername_callback(ctx, NULL);
+        SSL_CTX_set_tlsext_servername_arg(ctx, NULL);
+    }
+}
+
+/* ---- keylog ---- */
+
+static void membio_keylog_cb(const SSL *ssl, const char *line)
+{
+    uintptr_t h = membio_handle_of(SSL_get_SSL_CTX(ssl));
+    int saved;
+
+    if (h == 0 || line == NULL)
+        return;
+    saved = errno;
+    membioGoKeylog(h, membio_conn_handle_of(ssl), (char *)line);
+    errno = saved;
+}
+
+void membio_ctx_enable_keylog(SSL_CTX *ctx, int on)
+{
+    SSL_CTX_set_keylog_callback(ctx, on ? membio_keylog_cb : NULL);
+}
+
+/* ---- PSK ---- */
+
+static unsigned int membio_psk_client_cb(SSL *ssl, const char *hint, char *identity,
+                                         unsigned int max_identity_len,
+                                         unsigned char *psk, unsigned int max_psk_len)
+{
+    uintptr_t h = membio_handle_of(SSL_get_SSL_CTX(ssl));
+    unsigned int n;
+    int saved;
+
+    if (h == 0)
+        return 0;
+    saved = errno;
+    n = membioGoPSKClient(h, membio_conn_handle_of(ssl), (char *)hint, identity,
+                          max_identity_len, psk, max_psk_len);
+    errno = saved;
+    return n;
+}
+
+static unsigned int membio_psk_server_cb(SSL *ssl, const char *identity,
+                                         unsigned char *psk, unsigned int max_psk_len)
+{
+    uintptr_t h = membio_handle_of(SSL_get_SSL_CTX(ssl));
+    unsigned int n;
+    int saved;
+
+    if (h == 0)
+        return 0;
+    saved = errno;
+    n = membioGoPSKServer(h, membio_conn_handle_of(ssl), (char *)identity, psk, max_psk_len);
+    errno = saved;
+    return n;
+}
+
+void membio_ctx_enable_psk_client(SSL_CTX *ctx, int on)
+{
+    SSL_CTX_set_psk_client_callback(ctx, on ? membio_psk_client_cb : NULL);
+}
+
+int membio_ctx_enable_psk_server(SSL_CTX *ctx, int on, const char *hint, membio_err *e)
+{
+    int ok;
+
+    membio_err_begin(e);
+    ok = SSL_CTX_use_psk_identity_hint(ctx, hint);
+    if (ok)
+        SSL_CTX_set_psk_server_callback(ctx, on ? membio_psk_server_cb : NULL);
+    membio_err_end(e, ok);
+    return ok;
+}
+
+/* ---- module level ---- */
+
+static int membio_obj_fill(ASN1_OBJECT *obj, membio_obj_info *out)
+{
+    int n;
+
+    memset(out, 0, sizeof(*out));
+    out->nid = OBJ_obj2nid(obj);
+    if (out->nid == NID_undef)
+        return -1;
+    out->sn = OBJ_nid2sn(out->nid);
+    out->ln = OBJ_nid2ln(out->nid);
+    n = OBJ_obj2txt(out->oid, sizeof(out->oid), obj, 1);
+    if (n < 0 || n >= (int)sizeof(out->oid))
+        out->oid[0] = '\0';
+    return 1;
+}
+
+int membio_obj_from_nid(int nid, membio_obj_info *out)
+{
+    ASN1_OBJECT *obj;
+    int r;
+
+    ERR_clear_error();
+    obj = OBJ_nid2obj(nid);
+    if (obj == NULL) {
+        ERR_clear_error();
+        return 0;
+    }
+    r = membio_obj_fill(obj, out);
+    ASN1_OBJECT_free(obj);
+    ERR_clear_error();
+    return r;
+}
+
+int membio_obj_from_txt(const char *txt, int no_name, membio_obj_info *out)
+{
+    ASN1_OBJECT *obj;
+    int r;
+
+    ERR_clear_error();
+    obj = OBJ_txt2obj(txt, no_name);
+    if (obj == NULL) {
+        ERR_clear_error();
+        return 0;
+    }
+    r = membio_obj_fill(obj, out);
+    ASN1_OBJECT_free(obj);
+    ERR_clear_error();
+    return r;
+}
+
+void membio_default_verify_paths(const char **file_env, const char **file,
+                                 const char **dir_env, const char **dir)
+{
+    *file_env = X509_get_default_cert_file_env();
+    *file = X509_get_default_cert_file();
+    *dir_env = X509_get_default_cert_dir_env();
+    *dir = X509_get_default_cert_dir();
+}
+
+int membio_rand_bytes(unsigned char *buf, int n, membio_err *e)
+{
+    int ok;
+    membio_err_begin(e);
+    ok = RAND_bytes(buf, n);
+    membio_err_end(e, ok);
+    return ok == 1;
+}
+
+int membio_rand_status(void) { return RAND_status(); }
+
+void membio_rand_add(const void *buf, int n, double entropy)
+{
+    RAND_add(buf, n, entropy);
+}
+
+/* ---- certificate decoding, after CPython's _decode_certificate ---- */
+
+/* Record tags of the decoded stream. */
+#define REC_SUBJECT 'S'   /* a name follows */
+#define REC_ISSUER 'I'
+#define REC_RDN 'R'       /* a new RDN starts */
+#define REC_ATTR_NAME 'A' /* attribute type: long name or dotted OID */
+#define REC_ATTR_STR 'V'  /* attribute value, UTF-8 */
+#define REC_ATTR_BITS 'B' /* attribute value, BIT STRING bytes */
+#define REC_NAME_END 'E'
+#define REC_VERSION 'v'
+#define REC_SERIAL 's'
+#define REC_NOT_BEFORE 'b'
+#define REC_NOT_AFTER 'a'
+#define REC_SAN 'X'       /* the SAN extension is present */
+#define REC_GN_TYPE 'G'
+#define REC_GN_VALUE 'g'  /* raw bytes (DNS/email/URI) or text */
+#define REC_GN_DIRNAME 'D' /* a name follows */
+#define REC_OCSP 'O'
+#define REC_CA_ISSUERS 'C'
+#define REC_CRL_DP 'P'
+
+static int membio_put_str(BIO *b, unsigned char tag, const char *s)
+{
+    return membio_put_record(b, tag, s, strlen(s));
+}
+
+static int membio_put_name(BIO *b, unsigned char tag, X509_NAME *name)
+{
+    int i, rdn_level = -1;
+
+    if (!membio_put_record(b, tag, NULL, 0))
+        return 0;
+    for (i = 0; i < X509_NAME_entry_count(name); i++) {
+        X509_NAME_ENTRY *entry = X509_NAME_get_entry(name, i);
+        ASN1_OBJECT *obj = X509_NAME_ENTRY_get_object(entry);
+        ASN1_STRING *value = X509_NAME_ENTRY_get_data(entry);
+        char buf[256];
+        char *namebuf = buf;
+        int len;
+
+        if (rdn_level < 0 || rdn_level != X509_NAME_ENTRY_set(entry)) {
+            if (!membio_put_record(b, REC_RDN, NULL, 0))
+                return 0;
+        }
+        rdn_level = X509_NAME_ENTRY_set(entry);
+
+        len = OBJ_obj2txt(buf, sizeof(buf), obj, 0);
+        if (len < 0)
+            return 0;
+        if (len > (int)sizeof(buf) - 1) {
+            namebuf = OPENSSL_malloc((size_t)len + 1);
+            if (namebuf == NULL)
+                return 0;
+            len = OBJ_obj2txt(namebuf, len + 1, obj, 0);
+        }
+        if (!membio_put_record(b, REC_ATTR_NAME, namebuf, len > 0 ? (size_t)len : 0)) {
+            if (namebuf != buf)
+                OPENSSL_free(namebuf);
+            return 0;
+        }
+        if (namebuf != buf)
+            OPENSSL_free(namebuf);
+
+        if (ASN1_STRING_type(value) == V_ASN1_BIT_STRING) {
+            if (!membio_put_record(b, REC_ATTR_BITS, ASN1_STRING_get0_data(value),
+                                   (size_t)ASN1_STRING_length(value)))
+                return 0;
+        } else {
+            unsigned char *utf8 = NULL;
+            int ulen = ASN1_STRING_to_UTF8(&utf8, value);
+            int ok;
+            if (ulen < 0)
+                return 0;
+            ok = membio_put_record(b, REC_ATTR_STR, utf8, (size_t)ulen);
+            OPENSSL_free(utf8);
+            if (!ok)
+                return 0;
+        }
+    }
+    return membio_put_record(b, REC_NAME_END, NULL, 0);
+}
+
+static int membio_put_bio_line(BIO *b, unsigned char tag, BIO *tmp)
+{
+    char buf[2048];
+    int len = BIO_gets(tmp, buf, sizeof(buf) - 1);
+    if (len < 0)
+        return 0;
+    return membio_put_record(b, tag, buf, (size_t)len);
+}
+
+static int membio_put_alt_names(BIO *b, X509 *cert)
+{
+    GENERAL_NAMES *names;
+    BIO *tmp;
+    int j, ok = 1;
+
+    names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    if (names == NULL)
+        return 1;
+    tmp = BIO_new(BIO_s_mem());
+    if (tmp == NULL || !membio_put_record(b, REC_SAN, NULL, 0)) {
+        BIO_free(tmp);
+        GENERAL_NAMES_free(names);
+        return 0;
+    }
+    for (j = 0; ok && j < sk_GENERAL_NAME_num(names); j++) {
+        GENERAL_NAME *name = sk_GENERAL_NAME_value(names, j);
+        int gntype = name->type;
+        char buf[2048];
+        int len;
+
+        switch (gntype) {
+        case GEN_DIRNAME:
+            ok = membio_put_str(b, REC_GN_TYPE, "DirName") &&
+                 membio_put_name(b, REC_GN_DIRNAME, name->d.dirn);
+            break;
+        case GEN_EMAIL:
+        case GEN_DNS:
+        case GEN_URI: {
+            ASN1_STRING *as = gntype == GEN_EMAIL ? name->d.rfc822Name
+                            : gntype == GEN_DNS ? name->d.dNSName
+                                                : name->d.uniformResourceIdentifier;
+            ok = membio_put_str(b, REC_GN_TYPE,
+                                gntype == GEN_EMAIL ? "email" : gntype == GEN_DNS ? "DNS" : "URI") &&
+                 membio_put_record(b, REC_GN_VALUE, ASN1_STRING_get0_data(as),
+                                   (size_t)ASN1_STRING_length(as));
+            break;
+        }
+        case GEN_RID:
+            len = i2t_ASN1_OBJECT(buf, sizeof(buf) - 1, name->d.rid);
+            if (len < 0) {
+                ok = 0;
+                break;
+            }
+            ok = membio_put_str(b, REC_GN_TYPE, "Registered ID");
+            if (ok && len >= (int)sizeof(buf))
+                ok = membio_put_str(b, REC_GN_VALUE, "<INVALID>");
+            else if (ok)
+                ok = membio_put_record(b, REC_GN_VALUE, buf, (size_t)len);
+            break;
+        case GEN_IPADD: {
+            unsigned char *p = name->d.ip->data;
+            ok = membio_put_str(b, REC_GN_TYPE, "IP Address");
+            if (!ok)
+                break;
+            if (name->d.ip->length == 4) {
+                len = snprintf(buf, sizeof(buf), "%d.%d.%d.%d", p[0], p[1], p[2], p[3]);
+            } else if (name->d.ip->length == 16) {
+                len = snprintf(buf, sizeof(buf), "%X:%X:%X:%X:%X:%X:%X:%X",
+                               p[0] << 8 | p[1], p[2] << 8 | p[3], p[4] << 8 | p[5],
+                               p[6] << 8 | p[7], p[8] << 8 | p[9], p[10] << 8 | p[11],
+                               p[12] << 8 | p[13], p[14] << 8 | p[15]);
+            } else {
+                len = snprintf(buf, sizeof(buf), "<invalid>");
+            }
+            ok = membio_put_record(b, REC_GN_VALUE, buf, (size_t)len);
+            break;
+        }
+        default: {
+            /* everything else in OpenSSL's print form, split at the first ':' */
+            char *colon;
+            (void)BIO_reset(tmp);
+            GENERAL_NAME_print(tmp, name);
+            len = BIO_gets(tmp, buf, sizeof(buf) - 1);
+            if (len < 0) {
+                ok = 0;
+                break;
+            }
+            colon = memchr(buf, ':', (size_t)len);
+            if (colon == NULL) {
+                /* CPython raises ValueError("Invalid value ..."): send the
+                 * whole text with an empty type. */
+                ok = membio_put_record(b, REC_GN_TYPE, NULL, 0) &&
+                     membio_put_record(b, REC_GN_VALUE, buf, (size_t)len);
+                break;
+            }
+            ok = membio_put_record(b, REC_GN_TYPE, buf, (size_t)(colon - buf)) &&
+                 membio_put_record(b, REC_GN_VALUE, colon + 1, (size_t)(len - (colon - buf + 1)));
+            break;
+        }
+        }
+    }
+    BIO_free(tmp);
+    GENERAL_NAMES_free(names);
+    return ok;
+}
+
+static int membio_put_aia(BIO *b, X509 *cert)
+{
+    AUTHORITY_INFO_ACCESS *info = X509_get_ext_d2i(cert, NID_info_access, NULL, NULL);
+    int i, ok = 1;
+
+    if (info == NULL)
+        return 1;
+    /* all OCSP entries first, then the caIssuers ones, as CPython */
+    for (i = 0; ok && i < sk_ACCESS_DESCRIPTION_num(info); i++) {
+        ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(info, i);
+        ASN1_IA5STRING *uri;
+        if (OBJ_obj2nid(ad->method) != NID_ad_OCSP || ad->location->type != GEN_URI)
+            continue;
+        uri = ad->location->d.uniformResourceIdentifier;
+        ok = membio_put_record(b, REC_OCSP, uri->data, (size_t)uri->length);
+    }
+    for (i = 0; ok && i < sk_ACCESS_DESCRIPTION_num(info); i++) {
+        ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(info, i);
+        ASN1_IA5STRING *uri;
+        if (OBJ_obj2nid(ad->method) != NID_ad_ca_issuers || ad->location->type != GEN_URI)
+            continue;
+        uri = ad->location->d.uniformResourceIdentifier;
+        ok = membio_put_record(b, REC_CA_ISSUERS, uri->data, (size_t)uri->length);
+    }
+    AUTHORITY_INFO_ACCESS_free(info);
+    return ok;
+}
+
+static int membio_put_crl_dp(BIO *b, X509 *cert)
+{
+    STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(cert, NID_crl_distribution_points, NULL, NULL);
+    int i, j, ok = 1;
+
+    if (dps == NULL)
+        return 1;
+    for (i = 0; ok && i < sk_DIST_POINT_num(dps); i++) {
+        DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
+        STACK_OF(GENERAL_NAME) *gns;
+
+        /* empty distribution points are skipped (CVE-2019-5010); so are
+         * relative names, which carry no URI */
+        if (dp->distpoint == NULL || dp->distpoint->type != 0)
+            continue;
+        gns = dp->distpoint->name.fullname;
+        for (j = 0; ok && j < sk_GENERAL_NAME_num(gns); j++) {
+            GENERAL_NAME *gn = sk_GENERAL_NAME_value(gns, j);
+            ASN1_IA5STRING *uri;
+            if (gn->type != GEN_URI)
+                continue;
+            uri = gn->d.uniformResourceIdentifier;
+            ok = membio_put_record(b, REC_CRL_DP, uri->data, (size_t)uri->length);
+        }
+    }
+    sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+    return ok;
+}
+
+static int membio_decode_x509(X509 *cert, unsigned char **out, size_t *outlen)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    BIO *tmp = BIO_new(BIO_s_mem());
+    char buf[32];
+    int ok;
+
+    ok = b != NULL && tmp != NULL;
+    ok = ok && membio_put_name(b, REC_SUBJECT, X509_get_subject_name(cert));
+    ok = ok && membio_put_name(b, REC_ISSUER, X509_get_issuer_name(cert));
+    if (ok) {
+        snprintf(buf, sizeof(buf), "%ld", X509_get_version(cert) + 1);
+        ok = membio_put_str(b, REC_VERSION, buf);
+    }
+    if (ok) {
+        (void)BIO_reset(tmp);
+        i2a_ASN1_INTEGER(tmp, X509_get_serialNumber(cert));
+        ok = membio_put_bio_line(b, REC_SERIAL, tmp);
+    }
+    if (ok) {
+        (void)BIO_reset(tmp);
+        ASN1_TIME_print(tmp, X509_get0_notBefore(cert));
+        ok = membio_put_bio_line(b, REC_NOT_BEFORE, tmp);
+    }
+    if (ok) {
+        (void)BIO_reset(tmp);
+        ASN1_TIME_print(tmp, X509_get0_notAfter(cert));
+        ok = membio_put_bio_line(b, REC_NOT_AFTER, tmp);
+    }
+    ok = ok && membio_put_alt_names(b, cert);
+    ok = ok && membio_put_aia(b, cert);
+    ok = ok && membio_put_crl_dp(b, cert);
+    ok = ok && membio_bio_take(b, out, outlen);
+    BIO_free(b);
+    BIO_free(tmp);
+    return ok;
+}
+
+int membio_decode_cert_der(const unsigned char *der, size_t len,
+                           unsigned char **out, size_t *outlen, membio_err *e)
+{
+    const unsigned char *p = der;
+    X509 *cert;
+    int ok;
+
+    *out = NULL;
+    *outlen = 0;
+    membio_err_begin(e);
+    if (len > LONG_MAX) {
+        membio_err_end(e, 0);
+        return 0;
+    }
+    cert = d2i_X509(NULL, &p, (long)len);
+    if (cert == NULL) {
+        membio_err_end(e, 0);
+        return 0;
+    }
+    ok = membio_decode_x509(cert, out, outlen);
+    X509_free(cert);
+    membio_err_end(e, ok);
+    return ok;
+}
+
+int membio_decode_cert_pem(const unsigned char *pem, size_t len,
+                           unsigned char **out, size_t *outlen, membio_err *e)
+{
+    BIO *b;
+    X509 *cert;
+    int ok;
+
+    *out = NULL;
+    *outlen = 0;
+    membio_err_begin(e);
+    if (len > INT_MAX) {
+        membio_err_end(e, 0);
+        return 0;
+    }
+    b = BIO_new_mem_buf(pem, (int)len);
+    if (b == NULL) {
+        membio_err_end(e, 0);
+        return 0;
+    }
+    cert = PEM_read_bio_X509(b, NULL, NULL, NULL);
+    BIO_free(b);
+    if (cert == NULL) {
+        membio_err_end(e, 0);
+        return 0;
+    }
+    ok = membio_decode_x509(cert, out, outlen);
+    X509_free(cert);
+    membio_err_end(e, ok);
+    return ok;
 }
