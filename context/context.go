@@ -89,10 +89,11 @@ func methodOf(p Protocol) (cshim.Method, bool) {
 // flag, and SSL_MODE_RELEASE_BUFFERS. ProtocolTLSClient contexts verify the
 // peer (CertRequired) and check the host name; the others use CertNone.
 //
-// Every context gets the session id context "membio" at the SSL_CTX level,
-// as CPython 3.11 to 3.13 do (with "Python"); CPython 3.14 sets it on each
-// server-side SSL object instead, which makes no difference to resumption
-// within one context and its SNI alternatives.
+// The session id context (which scopes session resumption on the server)
+// is "membio": set on ProtocolTLSServer contexts, and on each server-side
+// SSL object of the other protocols when it is created, as CPython 3.14
+// does (3.11 to 3.13 set "Python" on every context, client ones included,
+// which breaks TLS 1.3 PSK on the client).
 //
 // An unknown protocol is a *errors.ValueError "invalid or unsupported
 // protocol version 42". Without cgo New returns cshim.ErrNoCgo.

@@ -109,7 +109,7 @@ json.dump(out, sys.stdout)
 	goFlags := map[string]sslctx.VerifyFlags{
 		"VERIFY_DEFAULT": sslctx.VerifyDefault, "VERIFY_CRL_CHECK_LEAF": sslctx.VerifyCRLCheckLeaf,
 		"VERIFY_CRL_CHECK_CHAIN": sslctx.VerifyCRLCheckChain, "VERIFY_X509_STRICT": sslctx.VerifyX509Strict,
-		"VERIFY_ALLOW_PROXY_CERTS": sslctx.VerifyAllowProxyCerts,
+		"VERIFY_ALLOW_PROXY_CERTS":  sslctx.VerifyAllowProxyCerts,
 		"VERIFY_X509_TRUSTED_FIRST": sslctx.VerifyX509TrustedFirst,
 		"VERIFY_X509_PARTIAL_CHAIN": sslctx.VerifyX509PartialChain,
 	}

@@ -176,10 +176,17 @@ SSL_CTX *membio_ctx_new_default(int method, int verify_required, int *stage, mem
             goto fail;
     }
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
-    *stage = 4;
-    if (!SSL_CTX_set_session_id_context(ctx, (const unsigned char *)MEMBIO_SID_CTX,
-                                        sizeof(MEMBIO_SID_CTX) - 1))
-        goto fail;
+    /* The session id context only matters to servers, and on a client it
+     * breaks TLS 1.3 PSK (OpenSSL rejects the callback's session, whose
+     * sid_ctx is empty): set it for server-only contexts here; SSL objects
+     * on the server side of other contexts get it at creation, as CPython
+     * 3.14 does for all server-side objects. */
+    if (method == MEMBIO_METHOD_TLS_SERVER) {
+        *stage = 4;
+        if (!SSL_CTX_set_session_id_context(ctx, (const unsigned char *)MEMBIO_SID_CTX,
+                                            sizeof(MEMBIO_SID_CTX) - 1))
+            goto fail;
+    }
     param = SSL_CTX_get0_param(ctx);
     X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_TRUSTED_FIRST);
     X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);

@@ -32,7 +32,12 @@ const (
 // which NewDefaultCtx applies.
 const DefaultCiphers = C.MEMBIO_DEFAULT_CIPHERS
 
-// SessionIDContext is the session id context NewDefaultCtx sets.
+// SessionIDContext is the session id context of server-side SSL objects.
+// NewDefaultCtx sets it on MethodTLSServer contexts; SSL objects on the
+// server side of the other methods need SSL_set_session_id_context with it
+// when they are created (as CPython 3.14 does for every server-side
+// object). Client-side objects must not have one: OpenSSL then rejects
+// TLS 1.3 PSK sessions made by the PSK client callback.
 const SessionIDContext = C.MEMBIO_SID_CTX
 
 // Ctx is an OpenSSL SSL_CTX. Its Go owner is context.SSLContext, which
@@ -77,7 +82,8 @@ const (
 // DONT_INSERT_EMPTY_FRAGMENTS plus NO_SSLv2, NO_SSLv3, NO_COMPRESSION,
 // CIPHER_SERVER_PREFERENCE, SINGLE_DH_USE and SINGLE_ECDH_USE,
 // DefaultCiphers, minimum TLS 1.2 (for the version-flexible methods),
-// SSL_MODE_RELEASE_BUFFERS, SessionIDContext, X509_V_FLAG_TRUSTED_FIRST,
+// SSL_MODE_RELEASE_BUFFERS, SessionIDContext (MethodTLSServer only),
+// X509_V_FLAG_TRUSTED_FIRST,
 // the NO_PARTIAL_WILDCARDS host flag, and post-handshake authentication
 // off. On failure it reports the failed stage with the captured state.
 func NewDefaultCtx(m Method, verifyRequired bool) (*Ctx, DefaultStage, *errors.State) {

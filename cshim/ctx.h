@@ -28,13 +28,16 @@ enum {
 #define MEMBIO_DEFAULT_CIPHERS \
     "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM"
 
-/* The session id context every context gets (SSL_CTX level). */
+/* The session id context of server-side SSL objects: set on the SSL_CTX
+ * for MEMBIO_METHOD_TLS_SERVER, and to be set with SSL_set_session_id_context
+ * on each server-side SSL of the other methods. */
 #define MEMBIO_SID_CTX "membio"
 
 /* membio_ctx_new creates an SSL_CTX with OpenSSL's defaults for method m.
  * membio_ctx_new_default also applies CPython's SSLContext defaults (options,
  * verify mode, cipher list, minimum version, mode, session id context, verify
- * flags, host flags, PHA off). It returns NULL with e filled on failure;
+ * flags, host flags, PHA off; the session id context for server-only
+ * contexts). It returns NULL with e filled on failure;
  * *stage tells which step failed (1 SSL_CTX_new, 2 cipher list, 3 minimum
  * version, 4 ex_data). */
 SSL_CTX *membio_ctx_new(int method, membio_err *e);

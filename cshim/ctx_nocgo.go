@@ -20,7 +20,7 @@ const (
 // DefaultCiphers is CPython's default cipher string.
 const DefaultCiphers = "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM"
 
-// SessionIDContext is the session id context NewDefaultCtx sets.
+// SessionIDContext is the session id context of server-side SSL objects.
 const SessionIDContext = "membio"
 
 // Ctx is the cgo-less stand-in for an SSL_CTX; the constructors never
