@@ -158,23 +158,36 @@ type Options uint64
 // Options. OP_NO_SSLv2, OP_SINGLE_DH_USE and OP_SINGLE_ECDH_USE are 0 with
 // OpenSSL 1.1.0 and newer and are kept for compatibility.
 const (
-	OpAll                    Options = 0x80000050 // SSL_OP_ALL without DONT_INSERT_EMPTY_FRAGMENTS
-	OpNoSSLv2                Options = 0
-	OpNoSSLv3                Options = 0x2000000
-	OpNoTLSv1                Options = 0x4000000  // Deprecated: use MinimumVersion/MaximumVersion.
-	OpNoTLSv1_1              Options = 0x10000000 // Deprecated: use MinimumVersion/MaximumVersion.
-	OpNoTLSv1_2              Options = 0x8000000  // Deprecated: use MinimumVersion/MaximumVersion.
-	OpNoTLSv1_3              Options = 0x20000000 // Deprecated: use MinimumVersion/MaximumVersion.
+	// OpAll is SSL_OP_ALL without SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS: the
+	// bug workarounds.
+	OpAll     Options = 0x80000050
+	OpNoSSLv2 Options = 0
+	// OpNoSSLv3 is set by default.
+	OpNoSSLv3 Options = 0x2000000
+	// Deprecated: Python deprecates the OP_NO_TLS* options (3.7); use
+	// SetMinimumVersion and SetMaximumVersion.
+	OpNoTLSv1 Options = 0x4000000
+	// Deprecated: Python deprecates the OP_NO_TLS* options (3.7); use
+	// SetMinimumVersion and SetMaximumVersion.
+	OpNoTLSv1_1 Options = 0x10000000
+	// Deprecated: Python deprecates the OP_NO_TLS* options (3.7); use
+	// SetMinimumVersion and SetMaximumVersion.
+	OpNoTLSv1_2 Options = 0x8000000
+	// Deprecated: Python deprecates the OP_NO_TLS* options (3.7); use
+	// SetMinimumVersion and SetMaximumVersion.
+	OpNoTLSv1_3              Options = 0x20000000
 	OpCipherServerPreference Options = 0x400000
 	OpSingleDHUse            Options = 0
 	OpSingleECDHUse          Options = 0
 	OpNoCompression          Options = 0x20000
 	OpNoTicket               Options = 0x4000
 	OpNoRenegotiation        Options = 0x40000000
-	OpEnableMiddleboxCompat  Options = 0x100000
-	OpIgnoreUnexpectedEOF    Options = 0x80
-	OpLegacyServerConnect    Options = 0x4
-	OpEnableKTLS             Options = 0x8
+	// OpEnableMiddleboxCompat is OpenSSL's default for TLS 1.3.
+	OpEnableMiddleboxCompat Options = 0x100000
+	OpIgnoreUnexpectedEOF   Options = 0x80
+	// OpLegacyServerConnect and OpEnableKTLS are in Python 3.12+.
+	OpLegacyServerConnect Options = 0x4
+	OpEnableKTLS          Options = 0x8
 )
 
 var optionMembers = []flagMember{

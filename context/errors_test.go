@@ -1,3 +1,5 @@
+//go:build cgo
+
 package context_test
 
 import (

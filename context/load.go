@@ -47,7 +47,8 @@ func PasswordString(s string) *Password { return &Password{fixed: []byte(s)} }
 // PasswordFunc returns a password computed by f when OpenSSL needs it.
 // An error returned by f, or a panic in f, becomes the error of
 // LoadCertChain, wrapped in an *errors.CallbackError. f runs on the
-// goroutine calling LoadCertChain, at most once.
+// goroutine calling LoadCertChain, at most once, while the context is
+// locked: it must not call methods of the context.
 func PasswordFunc(f func() ([]byte, error)) *Password { return &Password{fn: f} }
 
 // maxPasswordLen is OpenSSL's PEM_BUFSIZE, the buffer it offers to the
