@@ -15,7 +15,9 @@ import (
 	"github.com/membio/membio/tests/pki"
 )
 
-// hotPair is an established TLS 1.3 client/server pair over MemoryBIOs.
+// hotPair is an established TLS 1.3 client/server pair over MemoryBIOs,
+// with the contexts' defaults (OpenSSL picks TLS_AES_256_GCM_SHA384 unless
+// OPENSSL_CONF says otherwise).
 type hotPair struct {
 	c, s                 *sslobj.SSLObject
 	cIn, cOut, sIn, sOut *bio.MemoryBIO
@@ -29,7 +31,7 @@ func newHotPair(tb testing.TB) *hotPair {
 	require.NoError(tb, sctx.LoadCertChain(p.ServerECDSA.ChainFile, p.ServerECDSA.KeyFile, nil))
 	cctx, err := sslctx.New(sslctx.ProtocolTLSClient)
 	require.NoError(tb, err)
-	require.NoError(tb, cctx.LoadVerifyLocations(p.CAFile, "", nil))
+	require.NoError(tb, cctx.LoadVerifyLocations(p.CAFile, "", sslctx.CAData{}))
 
 	h := &hotPair{cIn: newBIO(tb), cOut: newBIO(tb), sIn: newBIO(tb), sOut: newBIO(tb), buf: make([]byte, 64<<10)}
 	h.c, err = sslobj.New(cctx, h.cIn, h.cOut, sslobj.Options{ServerHostname: pki.Host})
@@ -179,7 +181,7 @@ func BenchmarkDoHandshakeWantRead(b *testing.B) {
 	p := pki.ForTest(b)
 	cctx, err := sslctx.New(sslctx.ProtocolTLSClient)
 	require.NoError(b, err)
-	require.NoError(b, cctx.LoadVerifyLocations(p.CAFile, "", nil))
+	require.NoError(b, cctx.LoadVerifyLocations(p.CAFile, "", sslctx.CAData{}))
 	in, out := newBIO(b), newBIO(b)
 	c, err := sslobj.New(cctx, in, out, sslobj.Options{ServerHostname: pki.Host})
 	require.NoError(b, err)
