@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -64,9 +65,17 @@ func selected(cfg config) ([]workload, []impl, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("-only: %w", err)
 	}
-	for _, w := range workloads() {
+	all := workloads()
+	for _, w := range all {
 		if re.MatchString(w.id) {
 			ws = append(ws, w)
+		}
+	}
+	// A row that shows another workload's measurements needs that workload.
+	for i := 0; i < len(ws); i++ {
+		if from := ws[i].from; from != "" && !slices.ContainsFunc(ws, func(w workload) bool { return w.id == from }) {
+			j := slices.IndexFunc(all, func(w workload) bool { return w.id == from })
+			ws = slices.Insert(ws, i, all[j])
 		}
 	}
 	if len(ws) == 0 {

@@ -68,9 +68,9 @@ func workloads() []workload {
 	}
 	w = append(w,
 		workload{id: "rss", label: "idle pair RSS (ratio to C default)", kind: "rss", tls: "1.3",
-			ciphers: pythonCiphers, suite: suiteAES, n: 2000, quickN: 20, unit: "KiB/pair", lowerIsBetter: true},
+			ciphers: pythonCiphers, suite: suiteAES, n: 2000, quickN: 100, unit: "KiB/pair", lowerIsBetter: true},
 		workload{id: "rss-rb", label: "idle pair RSS (ratio to C RELEASE_BUFFERS)", kind: "rss", tls: "1.3",
-			ciphers: pythonCiphers, suite: suiteAES, n: 2000, quickN: 20, unit: "KiB/pair", lowerIsBetter: true,
+			ciphers: pythonCiphers, suite: suiteAES, n: 2000, quickN: 100, unit: "KiB/pair", lowerIsBetter: true,
 			baseline: "c-rb", from: "rss"},
 	)
 	for i := range w {
