@@ -81,7 +81,11 @@ func (c *Certificate) IsZero() bool {
 }
 
 // DecodeCertificate decodes a DER certificate as Python does for
-// getpeercert(). A DER that OpenSSL cannot parse, or a DNS, email or URI
+// getpeercert(). The decoding runs in OpenSSL with the calls CPython's
+// _decode_certificate makes (OBJ_obj2txt for attribute names,
+// ASN1_STRING_to_UTF8, i2a_ASN1_INTEGER, ASN1_TIME_print,
+// GENERAL_NAME_print), so the result equals Python's on the same OpenSSL,
+// whatever names and print forms that version knows. A DER that OpenSSL cannot parse, or a DNS, email or URI
 // name that is not valid UTF-8 (Python raises UnicodeDecodeError), is an
 // error.
 func DecodeCertificate(der []byte) (*Certificate, error) {
