@@ -109,6 +109,7 @@ static membio_io membio_io_result(membio_conn *c, int ret, size_t n)
     r.shutdown = SSL_get_shutdown(c->ssl);
     r.init_finished = SSL_is_init_finished(c->ssl);
     r.n = n;
+    r.moved = 0;
     return r;
 }
 
@@ -145,6 +146,57 @@ membio_io membio_conn_write(membio_conn *c, const void *buf, size_t len)
     ret = SSL_write_ex(c->ssl, buf, len, &n);
     membio_err_end_ssl(&c->err, c->ssl, ret, ret == 0);
     return membio_io_result(c, ret, n);
+}
+
+membio_io membio_conn_write_drain(membio_conn *c, const void *buf, size_t len,
+                                  void *out, size_t outlen)
+{
+    membio_io r = membio_conn_write(c, buf, len);
+    if (outlen > 0) {
+        size_t got = 0;
+        /* A memory BIO read queues nothing; the mark keeps the captured
+         * state exact if that ever changes. */
+        ERR_set_mark();
+        if (BIO_read_ex(SSL_get_wbio(c->ssl), out, outlen, &got))
+            r.moved = got;
+        ERR_pop_to_mark();
+    }
+    return r;
+}
+
+membio_io membio_conn_feed_read(membio_conn *c, const void *in, size_t inlen,
+                                void *buf, size_t len)
+{
+    static const char empty[1];
+    BIO *rbio = SSL_get_rbio(c->ssl);
+    size_t total = 0, n = 0;
+    membio_io r;
+    int ret = 1;
+
+    membio_err_begin(&c->err);
+    while (total < inlen) {
+        size_t w = 0;
+        if (!BIO_write_ex(rbio, (const char *)in + total, inlen - total, &w) || w == 0) {
+            membio_err_end(&c->err, -1);
+            r = membio_io_result(c, -1, 0);
+            r.ssl_error = 0;
+            r.moved = total;
+            return r;
+        }
+        total += w;
+    }
+    if (len > 0) {
+        if (buf == NULL)
+            buf = (void *)empty;
+        ret = SSL_read_ex(c->ssl, buf, len, &n);
+        membio_err_end_ssl(&c->err, c->ssl, ret, ret == 0);
+    } else {
+        membio_err_end(&c->err, 1);
+        c->err.ssl_error = 0;
+    }
+    r = membio_io_result(c, ret, n);
+    r.moved = total;
+    return r;
 }
 
 /* membio_conn_shutdown is CPython's unwrap loop for memory BIOs: up to two

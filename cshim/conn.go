@@ -216,6 +216,9 @@ type IOResult struct {
 	InitFinished bool
 	// N is the count of bytes read or written.
 	N int
+	// Moved is the count of ciphertext bytes fed (FeedRead) or drained
+	// (WriteDrain).
+	Moved int
 }
 
 func ioResult(r C.membio_io) IOResult {
@@ -226,6 +229,7 @@ func ioResult(r C.membio_io) IOResult {
 		Shutdown:     int(r.shutdown),
 		InitFinished: r.init_finished != 0,
 		N:            int(r.n),
+		Moved:        int(r.moved),
 	}
 }
 
@@ -252,6 +256,23 @@ func (c *Conn) Read(p []byte) IOResult {
 // holds the BIO locks.
 func (c *Conn) Write(p []byte) IOResult {
 	return ioResult(C.membio_conn_write(c.c, unsafe.Pointer(unsafe.SliceData(p)), C.size_t(len(p))))
+}
+
+// WriteDrain makes one SSL_write_ex call with p, then moves up to len(out)
+// bytes of the outgoing BIO into out, in one cgo call. The caller holds the
+// BIO locks.
+func (c *Conn) WriteDrain(p, out []byte) IOResult {
+	return ioResult(C.membio_conn_write_drain(c.c, unsafe.Pointer(unsafe.SliceData(p)), C.size_t(len(p)),
+		unsafe.Pointer(unsafe.SliceData(out)), C.size_t(len(out))))
+}
+
+// FeedRead appends in to the incoming BIO, then, when p is not empty,
+// makes one SSL_read_ex call into p, in one cgo call. A failure to feed
+// returns Ret -1 and SSLError 0 (State has the details). The caller holds
+// the BIO locks.
+func (c *Conn) FeedRead(in, p []byte) IOResult {
+	return ioResult(C.membio_conn_feed_read(c.c, unsafe.Pointer(unsafe.SliceData(in)), C.size_t(len(in)),
+		unsafe.Pointer(unsafe.SliceData(p)), C.size_t(len(p))))
 }
 
 // Shutdown runs CPython's unwrap loop (up to two SSL_shutdown calls). The
