@@ -311,6 +311,8 @@ def build_context(args, server, certfile=None, keyfile=None):
         ctx.post_handshake_auth = True
     if args.num_tickets is not None and server:
         ctx.num_tickets = args.num_tickets
+    if args.no_ticket and server:
+        ctx.options |= ssl.OP_NO_TICKET
     if args.options_ignore_eof:
         ctx.options |= ssl.OP_IGNORE_UNEXPECTED_EOF
     if args.dhparams and server:
@@ -539,6 +541,8 @@ def parse_args(argv):
     p.add_argument("--sni-reject", action="store_true", help="server: refuse every SNI name")
     p.add_argument("--pha", action="store_true", help="TLS 1.3 post-handshake client authentication")
     p.add_argument("--num-tickets", type=int)
+    p.add_argument("--no-ticket", action="store_true",
+                   help="server: OP_NO_TICKET (TLS 1.2 resumes by session id)")
     p.add_argument("--options-ignore-eof", action="store_true")
     p.add_argument("--dhparams", help="server: load_dh_params file")
     p.add_argument("--send", type=int, default=0, help="client: bytes to send and read back")
