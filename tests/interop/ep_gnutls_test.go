@@ -88,7 +88,7 @@ var (
 	reGnutlsSubject = regexp.MustCompile("subject `CN=([^,']+)")
 	// gnutls-serv prints the client's certificate in full.
 	reGnutlsClientSubject = regexp.MustCompile(`Certificate\[0\] info:[\s\S]*?Subject: CN=([^,\n]+)`)
-	reGnutlsAlert   = regexp.MustCompile(`Received alert (?:'|\[)(\d+)`)
+	reGnutlsAlert         = regexp.MustCompile(`Received alert (?:'|\[)(\d+)`)
 )
 
 func gnutlsAlert(log string) string {

@@ -22,7 +22,7 @@ import (
 // membioEP is membio itself, driven by Pump over TCP.
 type membioEP struct{ p *pki.PKI }
 
-func (membioEP) String() string               { return "membio" }
+func (membioEP) String() string                { return "membio" }
 func (membioEP) cannot(role, *scenario) string { return "" }
 func (membioEP) textOnly(role) bool            { return false }
 

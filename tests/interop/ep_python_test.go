@@ -117,21 +117,21 @@ func (e pythonEP) dial(t *testing.T, sc *scenario, addr string) []result {
 // fromPython converts peer.py's report.
 func fromPython(r pypeer.Result, server bool) result {
 	out := result{
-		ok:        r.OK,
-		stage:     r.Stage,
-		class:     r.Class,
-		library:   r.Library,
-		reason:    r.Reason,
+		ok:         r.OK,
+		stage:      r.Stage,
+		class:      r.Class,
+		library:    r.Library,
+		reason:     r.Reason,
 		verifyCode: -1,
-		version:   r.Version,
-		alpn:      r.ALPN,
-		resumed:   r.SessionReused,
-		peerCN:    subjectCN(r.PeerCert),
-		received:  r.Received,
-		sha:       r.SHA256,
-		peerClose: r.PeerClose,
-		detail:    "python: " + r.String(),
-		reports:   membioReports &^ fSNI,
+		version:    r.Version,
+		alpn:       r.ALPN,
+		resumed:    r.SessionReused,
+		peerCN:     subjectCN(r.PeerCert),
+		received:   r.Received,
+		sha:        r.SHA256,
+		peerClose:  r.PeerClose,
+		detail:     "python: " + r.String(),
+		reports:    membioReports &^ fSNI,
 	}
 	if r.VerifyCode != nil {
 		out.verifyCode = *r.VerifyCode
