@@ -83,7 +83,7 @@ func (c *Conn) SessionReused() bool                           { return false }
 func (c *Conn) Session() *Session                             { return nil }
 func (c *Conn) SetSession(s *Session) *errors.State           { return nil }
 func (c *Conn) UsesCtx(x *Ctx) bool                           { return false }
-func (c *Conn) SetCtx(x *Ctx) *errors.State                   { return nil }
+func (c *Conn) SetCtx(x *Ctx) bool                            { return false }
 func (c *Conn) CtxVerifyMode() int                            { return 0 }
 func (c *Conn) VerifyClientPostHandshake() *errors.State      { return nil }
 func (c *Conn) PeerCertificate() ([]byte, int, *errors.State) { return nil, PeerCertNotDone, nil }
