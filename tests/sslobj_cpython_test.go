@@ -1,3 +1,5 @@
+//go:build cgo
+
 package tests
 
 // Ports of the intent of CPython's test_ssl tests for SSLObject that are
