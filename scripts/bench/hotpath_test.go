@@ -7,6 +7,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/membio/membio/bio"
+	sslctx "github.com/membio/membio/context"
+	"github.com/membio/membio/errors"
+	"github.com/membio/membio/sslobj"
+	"github.com/membio/membio/tests/pki"
 )
 
 // The hot-call benchmarks measure membio's per-call cost and allocations
@@ -54,6 +58,186 @@ func BenchmarkMemoryBIOReadIntoEmpty(b *testing.B) {
 	for b.Loop() {
 		if n, err := m.ReadInto(q); err != nil || n != 0 {
 			b.Fatal(n, err)
+		}
+	}
+}
+
+// hotPair is an established TLS 1.3 client/server pair over MemoryBIOs,
+// with the contexts' defaults (OpenSSL picks TLS_AES_256_GCM_SHA384 unless
+// OPENSSL_CONF says otherwise).
+type hotPair struct {
+	c, s                 *sslobj.SSLObject
+	cIn, cOut, sIn, sOut *bio.MemoryBIO
+	buf                  []byte
+}
+
+func newHotPair(tb testing.TB) *hotPair {
+	p := pki.ForTest(tb)
+	sctx, err := sslctx.New(sslctx.ProtocolTLSServer)
+	require.NoError(tb, err)
+	require.NoError(tb, sctx.LoadCertChain(p.ServerECDSA.ChainFile, p.ServerECDSA.KeyFile, nil))
+	cctx, err := sslctx.New(sslctx.ProtocolTLSClient)
+	require.NoError(tb, err)
+	require.NoError(tb, cctx.LoadVerifyLocations(p.CAFile, "", sslctx.CAData{}))
+
+	h := &hotPair{cIn: newBIO(tb), cOut: newBIO(tb), sIn: newBIO(tb), sOut: newBIO(tb), buf: make([]byte, 64<<10)}
+	h.c, err = sslobj.New(cctx, h.cIn, h.cOut, sslobj.Options{ServerHostname: pki.Host})
+	require.NoError(tb, err)
+	h.s, err = sslobj.New(sctx, h.sIn, h.sOut, sslobj.Options{ServerSide: true})
+	require.NoError(tb, err)
+	tb.Cleanup(func() {
+		h.c.Close()
+		h.s.Close()
+	})
+	cdone, sdone := false, false
+	for i := 0; !(cdone && sdone); i++ {
+		require.Less(tb, i, 20, "handshake does not finish")
+		if !cdone {
+			err := h.c.DoHandshake()
+			require.True(tb, err == nil || errors.Is(err, errors.ErrWantRead), "client: %v", err)
+			cdone = err == nil
+		}
+		h.pump(tb, h.cOut, h.sIn)
+		if !sdone {
+			err := h.s.DoHandshake()
+			require.True(tb, err == nil || errors.Is(err, errors.ErrWantRead), "server: %v", err)
+			sdone = err == nil
+		}
+		h.pump(tb, h.sOut, h.cIn)
+	}
+	// Let the client consume the session tickets.
+	_, err = h.c.ReadInto(h.buf)
+	require.ErrorIs(tb, err, errors.ErrWantRead)
+	return h
+}
+
+func (h *hotPair) pump(tb testing.TB, from, to *bio.MemoryBIO) {
+	for {
+		n, err := from.ReadInto(h.buf)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if _, err := to.Write(h.buf[:n]); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSSLObjectWrite encrypts one record and drains it from the
+// outgoing BIO.
+func BenchmarkSSLObjectWrite(b *testing.B) {
+	for _, size := range hotSizes {
+		b.Run(fmt.Sprint(size), func(b *testing.B) {
+			h := newHotPair(b)
+			p := make([]byte, size)
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := h.c.Write(p); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := h.cOut.ReadInto(h.buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkSSLObjectReadInto decrypts one record that is already in the
+// incoming BIO. Records are made in batches outside the timer.
+func BenchmarkSSLObjectReadInto(b *testing.B) {
+	const batch = 256
+	for _, size := range hotSizes {
+		b.Run(fmt.Sprint(size), func(b *testing.B) {
+			h := newHotPair(b)
+			p := make([]byte, size)
+			q := make([]byte, size)
+			left := 0
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for b.Loop() {
+				if left == 0 {
+					b.StopTimer()
+					for range batch {
+						if _, err := h.c.Write(p); err != nil {
+							b.Fatal(err)
+						}
+						h.pump(b, h.cOut, h.sIn)
+					}
+					left = batch
+					b.StartTimer()
+				}
+				if n, err := h.s.ReadInto(q); err != nil || n != size {
+					b.Fatal(n, err)
+				}
+				left--
+			}
+		})
+	}
+}
+
+// BenchmarkSSLObjectReadIntoWantRead is a read with nothing to read: the
+// want-read error must not allocate.
+func BenchmarkSSLObjectReadIntoWantRead(b *testing.B) {
+	h := newHotPair(b)
+	q := make([]byte, 16<<10)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := h.s.ReadInto(q); !errors.Is(err, errors.ErrWantRead) {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSSLObjectRoundTrip is the bulk workload's unit: write, pump,
+// read until want-read.
+func BenchmarkSSLObjectRoundTrip(b *testing.B) {
+	for _, size := range hotSizes {
+		b.Run(fmt.Sprint(size), func(b *testing.B) {
+			h := newHotPair(b)
+			p := make([]byte, size)
+			q := make([]byte, 16<<10)
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := h.c.Write(p); err != nil {
+					b.Fatal(err)
+				}
+				h.pump(b, h.cOut, h.sIn)
+				for {
+					_, err := h.s.ReadInto(q)
+					if err != nil {
+						if errors.Is(err, errors.ErrWantRead) {
+							break
+						}
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDoHandshakeWantRead is a client handshake step with no new
+// bytes from the server.
+func BenchmarkDoHandshakeWantRead(b *testing.B) {
+	p := pki.ForTest(b)
+	cctx, err := sslctx.New(sslctx.ProtocolTLSClient)
+	require.NoError(b, err)
+	require.NoError(b, cctx.LoadVerifyLocations(p.CAFile, "", sslctx.CAData{}))
+	in, out := newBIO(b), newBIO(b)
+	c, err := sslobj.New(cctx, in, out, sslobj.Options{ServerHostname: pki.Host})
+	require.NoError(b, err)
+	defer c.Close()
+	require.ErrorIs(b, c.DoHandshake(), errors.ErrWantRead)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.DoHandshake(); !errors.Is(err, errors.ErrWantRead) {
+			b.Fatal(err)
 		}
 	}
 }

@@ -77,17 +77,10 @@ func setup(cfg config, log io.Writer) (*env, error) {
 	}
 
 	e.gobench = filepath.Join(dir, "gobench")
-	// The membio column is behind the "membio" tag until the SSLObject API
-	// is complete; without it gobench still runs the other Go columns.
-	build := exec.Command("go", "build", "-tags", "membio", "-o", e.gobench, "./scripts/bench/gobench")
+	build := exec.Command("go", "build", "-o", e.gobench, "./scripts/bench/gobench")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
-		e.notes = append(e.notes, "membio: column left empty, gobench does not build with it yet: "+lastLines(string(out), 3))
-		build = exec.Command("go", "build", "-o", e.gobench, "./scripts/bench/gobench")
-		build.Dir = root
-		if out, err := build.CombinedOutput(); err != nil {
-			return e, fmt.Errorf("go build ./scripts/bench/gobench: %w\n%s", err, out)
-		}
+		return e, fmt.Errorf("go build ./scripts/bench/gobench: %w\n%s", err, out)
 	}
 	out, err := exec.Command(e.gobench, "list").Output()
 	if err != nil {

@@ -1,4 +1,4 @@
-//go:build cgo && membio
+//go:build cgo
 
 package main
 
