@@ -238,64 +238,50 @@ func (e goOpenSSLEP) dial(t *testing.T, sc *scenario, addr string) []result {
 	require.NoError(t, ctx.LoadVerifyLocations(sc.clientCAFile(e.p), ""))
 	ctx.SetVerifyMode(openssl.VerifyPeer)
 	var out []result
-	var sess []byte
 	for range sc.conns() {
-		r, s := goOpenSSLDialOnce(ctx, sc, addr, sess)
-		out = append(out, r)
-		if s != nil {
-			sess = s
-		}
+		out = append(out, goOpenSSLDialOnce(ctx, sc, addr))
 	}
 	return out
 }
 
-func goOpenSSLDialOnce(ctx *openssl.Ctx, sc *scenario, addr string, sess []byte) (r result, next []byte) {
+func goOpenSSLDialOnce(ctx *openssl.Ctx, sc *scenario, addr string) (r result) {
 	r.ok = true
 	r.verifyCode = -1
 	r.reports = goOpenSSLReports
-	var c *openssl.Conn
 	host := sc.hostname()
-	if sc.conns() > 1 {
-		// DialSession sends the address's host as SNI and checks it.
-		_, port, _ := net.SplitHostPort(addr)
-		var err error
-		c, err = openssl.DialSession("tcp4", net.JoinHostPort(host, port), ctx, 0, sess)
-		if err != nil {
-			r.goOpenSSLFail("handshake", err)
-			return r, nil
-		}
-	} else {
-		raw, err := dialRetry(addr)
-		if err != nil {
-			r.goOpenSSLFail("connect", err)
-			return r, nil
-		}
-		if c, err = openssl.Client(raw, ctx); err != nil {
+	raw, err := dialRetry(addr)
+	if err != nil {
+		r.goOpenSSLFail("connect", err)
+		return r
+	}
+	c, err := openssl.Client(raw, ctx)
+	if err != nil {
+		raw.Close()
+		r.goOpenSSLFail("setup", err)
+		return r
+	}
+	if net.ParseIP(host) == nil {
+		if err := c.SetTlsExtHostName(host); err != nil {
 			raw.Close()
 			r.goOpenSSLFail("setup", err)
-			return r, nil
-		}
-		if net.ParseIP(host) == nil {
-			if err := c.SetTlsExtHostName(host); err != nil {
-				raw.Close()
-				r.goOpenSSLFail("setup", err)
-				return r, nil
-			}
-		}
-		if err := c.Handshake(); err != nil {
-			raw.Close()
-			r.goOpenSSLFail("handshake", err)
-			return r, nil
-		}
-		if net.ParseIP(host) == nil && !sc.noCheckHostname {
-			if err := c.VerifyHostname(host); err != nil {
-				raw.Close()
-				r.goOpenSSLFail("handshake", err)
-				return r, nil
-			}
+			return r
 		}
 	}
-	raw := c.UnderlyingConn()
+	if err := c.Handshake(); err != nil {
+		// The alert goes out from a goroutine go-openssl starts as
+		// Handshake returns; closing at once would lose it.
+		time.Sleep(200 * time.Millisecond)
+		raw.Close()
+		r.goOpenSSLFail("handshake", err)
+		return r
+	}
+	if net.ParseIP(host) == nil && !sc.noCheckHostname {
+		if err := c.VerifyHostname(host); err != nil {
+			raw.Close()
+			r.goOpenSSLFail("handshake", err)
+			return r
+		}
+	}
 	defer raw.Close()
 	_ = c.SetDeadline(time.Now().Add(connTimeout))
 	goOpenSSLDescribe(&r, c)
@@ -308,25 +294,21 @@ func goOpenSSLDialOnce(ctx *openssl.Ctx, sc *scenario, addr string, sess []byte)
 		off += len(piece)
 		if _, err := c.Write(piece); err != nil {
 			r.goOpenSSLFail("write", err)
-			return r, nil
+			return r
 		}
 		n, err := io.ReadFull(c, buf[:len(piece)])
 		h.Write(buf[:n])
 		r.received += int64(n)
 		if err != nil {
 			r.goOpenSSLFail("read", err)
-			return r, nil
+			return r
 		}
 	}
 	switch sc.close {
 	case closeByClient:
-		// Close reads up to the server's close_notify, and with it the
-		// TLS 1.3 tickets: the session is resumable after it.
-		err := c.Close()
-		next, _ = c.GetSession()
-		if err != nil {
+		if err := c.Close(); err != nil { // sends close_notify, waits for the server's
 			r.goOpenSSLFail("unwrap", err)
-			return r, next
+			return r
 		}
 		r.peerClose = "close_notify"
 	case closeByServer, truncByServer, waitForServer:
@@ -336,9 +318,9 @@ func goOpenSSLDialOnce(ctx *openssl.Ctx, sc *scenario, addr string, sess []byte)
 				err = fmt.Errorf("data after the echo")
 			}
 			r.goOpenSSLFail("read", err)
-			return r, nil
+			return r
 		}
 		r.peerClose = "close_notify"
 	}
-	return r, next
+	return r
 }

@@ -52,6 +52,7 @@ func (r *result) fail(stage string, err error) {
 	if isAlertReason(r.reason) {
 		r.alert = r.reason
 	}
+	r.message = err.Error()
 	if r.detail == "" {
 		r.detail = err.Error()
 	} else {

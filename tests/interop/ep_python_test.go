@@ -2,6 +2,7 @@ package interop_test
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -136,6 +137,9 @@ func fromPython(r pypeer.Result, server bool) result {
 	if r.VerifyCode != nil {
 		out.verifyCode = *r.VerifyCode
 	}
+	if !r.OK {
+		out.message = reSSLCLine.ReplaceAllString(r.Str, "")
+	}
 	if r.Cipher != nil {
 		out.cipher = r.Cipher.Name
 	}
@@ -154,6 +158,10 @@ func fromPython(r pypeer.Result, server bool) result {
 	}
 	return out
 }
+
+// reSSLCLine matches the C source position Python appends to its SSL
+// error messages.
+var reSSLCLine = regexp.MustCompile(` \(_ssl\.c:\d+\)`)
 
 // subjectCN finds the commonName in a getpeercert() dict.
 func subjectCN(cert map[string]any) string {

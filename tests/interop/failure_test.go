@@ -135,6 +135,9 @@ func TestInteropFailures(t *testing.T) {
 
 				// Python in membio's place, against the same peer.
 				pyMine, pyTheirs := playFailure(t, f, py, peer)
+				t.Logf("membio %s %s/%s verify=%d at %s; the peer received %q | python %s %s/%s verify=%d at %s",
+					mine.class, mine.library, mine.reason, mine.verifyCode, mine.stage, theirs.alert,
+					pyMine.class, pyMine.library, pyMine.reason, pyMine.verifyCode, pyMine.stage)
 				checkParity(t, f, pyVer, mine, pyMine, fmt.Sprintf("with membio: %s\nwith python: %s", theirs, pyTheirs))
 			}})
 		}
@@ -220,6 +223,7 @@ func checkParity(t *testing.T, f failure, pyVer string, mine, py result, peerInf
 	assert.Equal(t, py.reason, mine.reason, "reason\n%s", info)
 	assert.Equal(t, py.verifyCode, mine.verifyCode, "verify_code\n%s", info)
 	assert.Equal(t, py.stage, mine.stage, "where it failed\n%s", info)
+	assert.Equal(t, py.message, mine.message, "str() without the C source position\n%s", info)
 }
 
 // knownPythonDifference returns the documented reason why Python pyVer

@@ -68,10 +68,6 @@ const (
 	waitForServer
 )
 
-func (m closeMode) String() string {
-	return [...]string{"close-by-client", "close-by-server", "truncated-by-server", "truncated-by-client", "wait-for-server"}[m]
-}
-
 // scenario is one TLS conversation, described independently of the
 // implementations that play it. The zero value is a TLS connection with
 // ServerRSA, the library's default versions, hostname checking against
@@ -194,6 +190,8 @@ type result struct {
 	// Python's verify_code is None.
 	class, library, reason string
 	verifyCode             int
+	// message is str() of the exception without Python's "(_ssl.c:N)".
+	message string
 
 	version, cipher, alpn string
 	resumed               bool
