@@ -1,5 +1,6 @@
 #include <string.h>
 #include "conn.h"
+#include "ctx.h"
 #ifndef OPENSSL_NO_COMP
 #include <openssl/comp.h>
 #endif
@@ -70,6 +71,15 @@ membio_conn *membio_conn_new(SSL_CTX *ctx, BIO *in, BIO *out,
         }
         ASN1_OCTET_STRING_free(ip);
         ip = NULL;
+    }
+
+    /* As CPython 3.14: TLS_SERVER contexts carry the session id context;
+     * server-side objects of the other methods get it here, and client-side
+     * objects never do (a client-side one breaks TLS 1.3 resumption). */
+    if (cfg->server && SSL_CTX_get_ssl_method(ctx) != TLS_server_method()) {
+        if (!SSL_set_session_id_context(c->ssl, (const unsigned char *)MEMBIO_SID_CTX,
+                                        sizeof(MEMBIO_SID_CTX) - 1))
+            goto fail;
     }
 
     if (cfg->server)

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	sslctx "github.com/membio/membio/context"
 	"github.com/membio/membio/sslobj"
 	"github.com/membio/membio/tests/memtest"
 	"github.com/membio/membio/tests/pki"
@@ -108,4 +109,30 @@ func TestSSLObjectSetSessionChecksInPythonOrder(t *testing.T) {
 	// The same checks run in New.
 	_, err := sslobj.New(clientCtx(t, p), c.In, c.Out, sslobj.Options{Session: sess})
 	valueErr(t, err, "Session refers to a different SSLContext.")
+}
+
+// TestSSLObjectResumesWithClientCertsOnGenericServerContext pins the
+// session id context of server-side objects made from a ProtocolTLS
+// context: without one, OpenSSL refuses to resume a session that carries a
+// verified client certificate.
+func TestSSLObjectResumesWithClientCertsOnGenericServerContext(t *testing.T) {
+	p := pki.ForTest(t)
+	for _, v := range versions {
+		t.Run(v.name, func(t *testing.T) {
+			cctx := clientCtx(t, p, maxVersion(v.version), certChain(p.Client))
+			sctx := newCtx(t, sslctx.ProtocolTLS, certChain(p.ServerRSA), loadCA(p.CAFile), verifyMode(int(sslctx.CertRequired)))
+			c, s := connected(t, cctx, sctx, sslobj.Options{ServerHostname: pki.Host})
+			peer, err := s.Obj.GetPeerCert()
+			require.NoError(t, err)
+			require.NotNil(t, peer, "the server saw the client certificate")
+			sess := resumable(t, c, s)
+
+			c2, s2 := connected(t, cctx, sctx, sslobj.Options{ServerHostname: pki.Host, Session: sess})
+			assert.True(t, c2.Obj.SessionReused(), "client resumed")
+			assert.True(t, s2.Obj.SessionReused(), "server resumed")
+			peer, err = s2.Obj.GetPeerCert()
+			require.NoError(t, err)
+			assert.NotNil(t, peer, "the resumed session keeps the client certificate")
+		})
+	}
 }
