@@ -114,7 +114,7 @@ func matrixScenarios(p *pki.PKI) []scenario {
 // fast enough to keep the suite short.
 func bigEcho() scenario { return scenario{name: "echo-16MiB", send: 16 << 20} }
 
-// bigEchoPeers are the peers that run bigEcho, and in which role.
+// bigEchoWith reports whether the 16 MiB echo runs with e playing r.
 func bigEchoWith(e endpoint, r role) bool {
 	switch e.(type) {
 	case pythonEP, goTLSEP:
