@@ -113,7 +113,7 @@ func TestInteropFailures(t *testing.T) {
 	require.NoError(t, err)
 	m := membioEP{p}
 	py := pythonEP{p, "sslobject"}
-	tl := newTally(t)
+	tl := newTally(t, "failure scenarios (each also with Python in membio's place)")
 	var jobs []job
 	for _, peer := range peers(p) {
 		for _, f := range failures(p) {

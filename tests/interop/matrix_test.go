@@ -33,7 +33,7 @@ type tally struct {
 	excluded map[string][]string
 }
 
-func newTally(t *testing.T) *tally {
+func newTally(t *testing.T, what string) *tally {
 	tl := &tally{ran: map[string]int{}, excluded: map[string][]string{}}
 	t.Cleanup(func() {
 		var names []string
@@ -47,7 +47,7 @@ func newTally(t *testing.T) *tally {
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			t.Logf("%-20s %3d scenarios run, %d left out", n, tl.ran[n], len(tl.excluded[n]))
+			t.Logf("%-20s %3d %s run, %d left out", n, tl.ran[n], what, len(tl.excluded[n]))
 			for _, why := range tl.excluded[n] {
 				t.Logf("    left out: %s", why)
 			}
@@ -132,7 +132,7 @@ func bigEchoWith(e endpoint, r role) bool {
 func TestInteropMatrix(t *testing.T) {
 	p := testPKI(t)
 	m := membioEP{p}
-	tl := newTally(t)
+	tl := newTally(t, "matrix scenarios")
 	var jobs []job
 	for _, peer := range peers(p) {
 		scs := matrixScenarios(p)
