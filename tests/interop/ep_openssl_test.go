@@ -180,8 +180,11 @@ func (e opensslEP) serve(t *testing.T, sc *scenario) (string, func() []result) {
 			}
 			pos = start
 			if sc.pha {
+				// "c" must be the whole of one stdin read: s_server
+				// drops the rest of a read that starts with a command.
+				// Send the echo only once the CertificateRequest is out.
 				p.writeStdin([]byte("c\n"))
-				time.Sleep(300 * time.Millisecond)
+				waitFile(msgFile, "CertificateRequest", time.Now().Add(connTimeout))
 			}
 			h := sha256.New()
 			for left := sc.send; left > 0; {
@@ -310,6 +313,17 @@ func certArgs(t *testing.T, cert *pki.Cert) []string {
 		args = append(args, "-cert_chain", f)
 	}
 	return args
+}
+
+// waitFile waits until file contains s, or the deadline passes.
+func waitFile(file, s string, deadline time.Time) bool {
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(file); err == nil && strings.Contains(string(b), s) {
+			return true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return false
 }
 
 // phaCertificateArrived reports whether an s_server -msg trace shows a
