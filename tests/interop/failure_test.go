@@ -193,12 +193,14 @@ func checkFailure(t *testing.T, f failure, peer endpoint, mine, theirs result) {
 
 // alertUnseen explains why a peer cannot report an alert membio sent.
 //
-// When an OpenSSL 3.0 TLS 1.3 client rejects the server's certificate, the
-// alert it sends is unreadable to crypto/tls ("local error: tls: bad record
-// MAC") and to GnuTLS ("Discarded message[0] due to invalid decryption"),
-// while OpenSSL servers read it. Python's ssl module, on the same OpenSSL,
-// does exactly the same; the TLS 1.2 variants of these scenarios show the
-// alert reaching both peers.
+// When an OpenSSL 3.0 TLS 1.3 client rejects the server's certificate, it
+// has not yet switched its writing side to the handshake keys, and sends
+// the alert as a plaintext record (openssl s_client -msg shows "15 03 03
+// 00 02"). OpenSSL servers accept it; crypto/tls ("local error: tls: bad
+// record MAC") and GnuTLS ("Discarded message[0] due to invalid
+// decryption") try to decrypt it and fail. Python's ssl module, on the same
+// OpenSSL, does exactly the same, and so does openssl s_client. The TLS 1.2
+// variants of these scenarios show the alert reaching both peers.
 func alertUnseen(f failure, peer endpoint) string {
 	switch peer.(type) {
 	case goTLSEP, gnutlsEP:
