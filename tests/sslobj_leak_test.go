@@ -83,12 +83,16 @@ func TestSSLObjectsReleaseTheirMemory(t *testing.T) {
 			t.Skip("leak check runs in a child process")
 		}
 		cmd := exec.Command(os.Args[0], "-test.run=^TestSSLObjectsReleaseTheirMemory$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "MEMBIO_MEMDEBUG=1")
+		// One P keeps the work on few OS threads: OpenSSL allocates its
+		// per-thread state on each new thread, which is not a leak.
+		cmd.Env = append(os.Environ(), "MEMBIO_MEMDEBUG=1", "GOMAXPROCS=1")
 		out, err := cmd.CombinedOutput()
 		require.NoError(t, err, "%s", out)
 		return
 	}
 	require.GreaterOrEqual(t, cshim.LiveAllocations(), int64(0), "MEMBIO_MEMDEBUG counters not installed")
+	runtime.LockOSThread() // see above: per-thread state is not a leak
+	defer runtime.UnlockOSThread()
 	p := pki.ForTest(t)
 	settle := func() int64 {
 		for i := 0; i < 5; i++ {
@@ -111,6 +115,8 @@ func TestSSLObjectsReleaseTheirMemory(t *testing.T) {
 	afterDrop := batch(false)
 	afterDrop2 := batch(false)
 	t.Logf("live allocations: %d %d %d %d", base, afterClose, afterDrop, afterDrop2)
-	assert.Less(t, afterClose-base, int64(n/2), "Close leaks")
-	assert.Less(t, afterDrop2-afterDrop, int64(n/2), "the cleanups of dropped objects leak")
+	// A leak of even one allocation per exercise adds n; per-thread state
+	// of a thread the runtime started meanwhile adds a handful.
+	assert.Less(t, afterClose-base, int64(n), "Close leaks")
+	assert.Less(t, afterDrop2-afterDrop, int64(n), "the cleanups of dropped objects leak")
 }
