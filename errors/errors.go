@@ -60,6 +60,8 @@ var (
 	ErrValue = stderrors.New("ValueError")
 	// ErrType matches *TypeError.
 	ErrType = stderrors.New("TypeError")
+	// ErrNotImplemented matches *NotImplementedError.
+	ErrNotImplemented = stderrors.New("NotImplementedError")
 )
 
 // SSLError is Python's ssl.SSLError: an error reported by OpenSSL, or by
@@ -291,6 +293,27 @@ func (e *TypeError) Is(target error) bool { return target == ErrType }
 
 // PythonClass returns "TypeError".
 func (e *TypeError) PythonClass() string { return "TypeError" }
+
+// NotImplementedError is Python's NotImplementedError, for a feature the
+// OpenSSL library in use does not provide (for example "Getting
+// implemented groups requires OpenSSL 3.0 or later.").
+type NotImplementedError struct {
+	// Msg is the message; Python's str() shows it as is.
+	Msg string
+}
+
+// Error returns Msg.
+func (e *NotImplementedError) Error() string { return e.Msg }
+
+// Is reports whether target is ErrNotImplemented.
+func (e *NotImplementedError) Is(target error) bool { return target == ErrNotImplemented }
+
+// PythonClass returns "NotImplementedError".
+func (e *NotImplementedError) PythonClass() string { return "NotImplementedError" }
+
+// NewNotImplementedError returns a *NotImplementedError with the message
+// msg.
+func NewNotImplementedError(msg string) error { return &NotImplementedError{Msg: msg} }
 
 // NewValueError returns a *ValueError with the message msg.
 func NewValueError(msg string) error { return &ValueError{Msg: msg} }
