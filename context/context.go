@@ -58,6 +58,7 @@ type SSLContext struct {
 	sni        SNICallback
 	pskClient  PSKClientCallback
 	pskServer  PSKServerCallback
+	msgCb      MsgCallback
 	keylogFile *os.File
 }
 
@@ -135,7 +136,8 @@ func New(p Protocol) (*SSLContext, error) {
 func freeRaw(raw *cshim.Ctx) { raw.Free() }
 
 // Close releases the OpenSSL context. SSL objects created from it keep the
-// underlying SSL_CTX alive, but their callbacks into Go (SNI, keylog, PSK)
+// underlying SSL_CTX alive, but their callbacks into Go (SNI, keylog, PSK,
+// message)
 // stop, and AcquireRaw fails, so they can make no further handshake step.
 // Close waits for handshake steps in progress. Every later method call
 // returns ErrClosed, and getters return zero values. Close is idempotent.
@@ -151,7 +153,7 @@ func (c *SSLContext) Close() error {
 	c.raw.Free()
 	c.raw = nil
 	c.cbmu.Lock()
-	c.sni, c.pskClient, c.pskServer = nil, nil, nil
+	c.sni, c.pskClient, c.pskServer, c.msgCb = nil, nil, nil, nil
 	f := c.keylogFile
 	c.keylogFile = nil
 	c.cbmu.Unlock()

@@ -369,7 +369,12 @@ int membio_conn_set_ssl_ctx(membio_conn *c, SSL_CTX *ctx)
     ERR_set_mark();
     r = SSL_set_SSL_CTX(c->ssl, ctx);
     ERR_pop_to_mark();
-    return r != NULL;
+    if (r == NULL)
+        return 0;
+    /* SSL_new copies the message callback from the context; a switch
+     * follows the new context, as CPython's context setter does. */
+    membio_ctx_apply_msg_callback(ctx, c->ssl);
+    return 1;
 }
 
 int membio_conn_ctx_verify_mode(membio_conn *c)
@@ -388,6 +393,67 @@ int membio_conn_verify_client_post_handshake(membio_conn *c)
 #endif
     membio_err_end(&c->err, ret);
     return ret;
+}
+
+const char *membio_conn_group(membio_conn *c)
+{
+    /* Without a session OpenSSL reads a NULL pointer (CPython gh-155782). */
+    if (SSL_get_session(c->ssl) == NULL)
+        return NULL;
+#if OPENSSL_VERSION_NUMBER >= 0x30200000L
+    return SSL_get0_group_name(c->ssl);
+#elif OPENSSL_VERSION_NUMBER >= 0x30000000L
+    {
+        /* The NID of the group in use, turned back into the group's TLS
+         * name through the context's group list (the name
+         * SSL_get0_group_name returns in 3.2). */
+        int nid = SSL_get_negotiated_group(c->ssl);
+        if (nid == NID_undef)
+            return NULL;
+        return SSL_group_to_name(c->ssl, nid);
+    }
+#else
+    return NULL;
+#endif
+}
+
+const char *membio_conn_sigalg(membio_conn *c, int client)
+{
+    /* The side asked about signed with our key or the peer's. */
+    int own = (client != 0) == !SSL_is_server(c->ssl);
+#if OPENSSL_VERSION_NUMBER >= 0x30500000L
+    const char *name = NULL;
+    int ok = own ? SSL_get0_signature_name(c->ssl, &name)
+                 : SSL_get0_peer_signature_name(c->ssl, &name);
+    return ok ? name : NULL;
+#elif OPENSSL_VERSION_NUMBER >= 0x30000000L
+    int sig = NID_undef, hash = NID_undef, pss_key = 0;
+    X509 *cert;
+    EVP_PKEY *key;
+
+    if (own) {
+        if (!SSL_get_signature_type_nid(c->ssl, &sig) || !SSL_get_signature_nid(c->ssl, &hash))
+            return NULL;
+        cert = SSL_get_certificate(c->ssl);
+    } else {
+        if (!SSL_get_peer_signature_type_nid(c->ssl, &sig) ||
+            !SSL_get_peer_signature_nid(c->ssl, &hash))
+            return NULL;
+        cert = SSL_get0_peer_certificate(c->ssl);
+    }
+    if (sig == EVP_PKEY_RSA_PSS && cert != NULL) {
+        /* Decoding the key cannot fail for a certificate OpenSSL verified
+         * a signature with; the mark keeps the queue as it was anyway. */
+        ERR_set_mark();
+        key = X509_get0_pubkey(cert);
+        pss_key = key != NULL && EVP_PKEY_get_id(key) == EVP_PKEY_RSA_PSS;
+        ERR_pop_to_mark();
+    }
+    return membio_sigalg_name(sig, hash, pss_key);
+#else
+    (void)own;
+    return NULL;
+#endif
 }
 
 int membio_conn_peer_cert(membio_conn *c, unsigned char **der, int *len)

@@ -90,6 +90,21 @@ int membio_conn_ctx_verify_mode(membio_conn *c);
 /* SSL_verify_client_post_handshake; returns 1, or 0 with c->err filled. */
 int membio_conn_verify_client_post_handshake(membio_conn *c);
 
+/* membio_conn_group returns the name of the key-exchange group of the
+ * connection (SSL_get0_group_name with OpenSSL 3.2+; SSL_get_negotiated_group
+ * and SSL_group_to_name before), or NULL when there is none: no session yet,
+ * no key exchange, or OpenSSL before 3.0. The string belongs to OpenSSL and
+ * lives as long as the SSL_CTX in use. */
+const char *membio_conn_group(membio_conn *c);
+/* membio_conn_sigalg returns the name of the signature algorithm the client
+ * (client != 0) or the server used in the handshake, such as
+ * "rsa_pss_rsae_sha256", or NULL when that side signed nothing. With
+ * OpenSSL 3.5+ it is SSL_get0_signature_name / SSL_get0_peer_signature_name;
+ * with 3.0 to 3.4 the name is rebuilt from the signature's key type and
+ * digest (SSL_get_signature_type_nid and SSL_get_signature_nid, or their
+ * peer forms) and the signing certificate's key type. The string is static. */
+const char *membio_conn_sigalg(membio_conn *c, int client);
+
 /* A list of DER blobs in one allocation: offsets[i] .. offsets[i+1]. */
 typedef struct {
     int n;

@@ -11,6 +11,12 @@
 #include <openssl/dh.h>
 #include <openssl/objects.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+#include <openssl/provider.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+#endif
 #include "ctx.h"
 #include "_cgo_export.h"
 
@@ -25,6 +31,7 @@ typedef struct membio_alpn {
 typedef struct {
     uintptr_t handle;      /* Go hooks handle, accessed atomically */
     membio_alpn *alpn;     /* current list, accessed atomically */
+    int msg_on;            /* message callback installed, accessed atomically */
 } membio_ctx_data;
 
 static int membio_ctx_idx = -1;
@@ -855,6 +862,434 @@ int membio_ctx_enable_psk_server(SSL_CTX *ctx, int on, const char *hint, membio_
         SSL_CTX_set_psk_server_callback(ctx, on ? membio_psk_server_cb : NULL);
     membio_err_end(e, ok);
     return ok;
+}
+
+/* ---- message callback ---- */
+
+static void membio_msg_cb(int write_p, int version, int content_type,
+                          const void *buf, size_t len, SSL *ssl, void *arg)
+{
+    const unsigned char *cbuf = buf;
+    uintptr_t h = membio_handle_of(SSL_get_SSL_CTX(ssl));
+    int msg_type, saved;
+
+    (void)arg;
+    if (h == 0)
+        return;
+    /* CPython's _PySSL_msg_callback: the message type is read from the
+     * payload according to the content type. */
+    switch (content_type) {
+    case SSL3_RT_CHANGE_CIPHER_SPEC:
+        msg_type = SSL3_MT_CHANGE_CIPHER_SPEC;
+        break;
+    case SSL3_RT_ALERT:
+        /* byte 0: level, byte 1: description */
+        msg_type = len >= 2 ? (int)cbuf[1] : -1;
+        break;
+    case SSL3_RT_HANDSHAKE:
+        msg_type = len >= 1 ? (int)cbuf[0] : -1;
+        break;
+#ifdef SSL3_RT_HEADER
+    case SSL3_RT_HEADER:
+        /* a record header: type, version (2 bytes), length (2 bytes) */
+        if (len >= 3)
+            version = cbuf[1] << 8 | cbuf[2];
+        msg_type = len >= 1 ? (int)cbuf[0] : -1;
+        break;
+#endif
+#ifdef SSL3_RT_INNER_CONTENT_TYPE
+    case SSL3_RT_INNER_CONTENT_TYPE:
+        msg_type = len >= 1 ? (int)cbuf[0] : -1;
+        break;
+#endif
+    default:
+        msg_type = -1;
+        break;
+    }
+    saved = errno;
+    membioGoMsg(h, membio_conn_handle_of(ssl), write_p, version, content_type, msg_type,
+                (void *)buf, len);
+    errno = saved;
+}
+
+void membio_ctx_enable_msg_callback(SSL_CTX *ctx, int on)
+{
+    membio_ctx_data *d = membio_ctx_data_of(ctx);
+
+    if (d != NULL)
+        __atomic_store_n(&d->msg_on, on ? 1 : 0, __ATOMIC_RELEASE);
+    SSL_CTX_set_msg_callback(ctx, on ? membio_msg_cb : NULL);
+}
+
+void membio_ctx_apply_msg_callback(SSL_CTX *ctx, SSL *ssl)
+{
+    membio_ctx_data *d = membio_ctx_data_of(ctx);
+    int on = d != NULL && __atomic_load_n(&d->msg_on, __ATOMIC_ACQUIRE);
+
+    SSL_set_msg_callback(ssl, on ? membio_msg_cb : NULL);
+}
+
+/* ---- TLS 1.3 cipher suites, groups, signature algorithms ---- */
+
+int membio_ctx_set_ciphersuites(SSL_CTX *ctx, const char *list, membio_err *e)
+{
+    int ok;
+    membio_err_begin(e);
+    ok = SSL_CTX_set_ciphersuites(ctx, list);
+    membio_err_end(e, ok);
+    return ok;
+}
+
+int membio_ctx_set_groups(SSL_CTX *ctx, const char *list, membio_err *e)
+{
+    int ok;
+    membio_err_begin(e);
+    ok = (int)SSL_CTX_set1_groups_list(ctx, list);
+    membio_err_end(e, ok);
+    return ok == 1;
+}
+
+int membio_ctx_set_sigalgs(SSL_CTX *ctx, const char *list, int client, membio_err *e)
+{
+    int ok;
+    membio_err_begin(e);
+    if (client)
+        ok = (int)SSL_CTX_set1_client_sigalgs_list(ctx, list);
+    else
+        ok = (int)SSL_CTX_set1_sigalgs_list(ctx, list);
+    membio_err_end(e, ok);
+    return ok == 1;
+}
+
+/* A growing colon-separated list of names. */
+typedef struct {
+    char *s;
+    size_t len, cap;
+    int failed;
+} membio_names;
+
+static void membio_names_add(membio_names *n, const char *name)
+{
+    size_t l = strlen(name), need;
+
+    if (n->failed)
+        return;
+    need = n->len + l + 2;
+    if (need > n->cap) {
+        size_t cap = n->cap == 0 ? 256 : n->cap;
+        char *p;
+        while (cap < need)
+            cap *= 2;
+        p = realloc(n->s, cap);
+        if (p == NULL) {
+            n->failed = 1;
+            return;
+        }
+        n->s = p;
+        n->cap = cap;
+    }
+    if (n->len > 0)
+        n->s[n->len++] = ':';
+    memcpy(n->s + n->len, name, l);
+    n->len += l;
+    n->s[n->len] = '\0';
+}
+
+/* membio_names_take hands the list to the caller (an empty string for an
+ * empty list). */
+static int membio_names_take(membio_names *n, char **out)
+{
+    if (!n->failed && n->s == NULL) {
+        n->s = malloc(1);
+        if (n->s == NULL)
+            n->failed = 1;
+        else
+            n->s[0] = '\0';
+    }
+    if (n->failed) {
+        free(n->s);
+        n->s = NULL;
+        return 0;
+    }
+    *out = n->s;
+    n->s = NULL;
+    return 1;
+}
+
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L && OPENSSL_VERSION_NUMBER < 0x30500000L
+/* One TLS-GROUP capability of a provider, as libssl records it. */
+typedef struct {
+    char name[64];
+    unsigned int id;
+    int mintls, maxtls;
+    size_t ix; /* order of appearance */
+} membio_group_ent;
+
+typedef struct {
+    membio_group_ent *v;
+    size_t n, cap;
+    OSSL_PROVIDER *prov;
+    int failed;
+} membio_group_list;
+
+static int membio_group_cap_cb(const OSSL_PARAM params[], void *arg)
+{
+    membio_group_list *l = arg;
+    const OSSL_PARAM *p;
+    const char *name = NULL, *alg = NULL;
+    unsigned int id = 0;
+    int mintls = 0, maxtls = 0, usable = 0;
+    EVP_KEYMGMT *km;
+
+    p = OSSL_PARAM_locate_const(params, OSSL_CAPABILITY_TLS_GROUP_NAME);
+    if (p == NULL || !OSSL_PARAM_get_utf8_string_ptr(p, &name))
+        return 1;
+    p = OSSL_PARAM_locate_const(params, OSSL_CAPABILITY_TLS_GROUP_ALG);
+    if (p == NULL || !OSSL_PARAM_get_utf8_string_ptr(p, &alg))
+        return 1;
+    p = OSSL_PARAM_locate_const(params, OSSL_CAPABILITY_TLS_GROUP_ID);
+    if (p == NULL || !OSSL_PARAM_get_uint(p, &id) || id > 0xffff)
+        return 1;
+    p = OSSL_PARAM_locate_const(params, OSSL_CAPABILITY_TLS_GROUP_MIN_TLS);
+    if (p == NULL || !OSSL_PARAM_get_int(p, &mintls))
+        return 1;
+    p = OSSL_PARAM_locate_const(params, OSSL_CAPABILITY_TLS_GROUP_MAX_TLS);
+    if (p == NULL || !OSSL_PARAM_get_int(p, &maxtls))
+        return 1;
+    if (strlen(name) >= sizeof(l->v[0].name))
+        return 1;
+    /* libssl's add_provider_groups keeps a group only when its key
+     * management is fetchable and comes from the same provider. */
+    ERR_set_mark();
+    km = EVP_KEYMGMT_fetch(NULL, alg, NULL);
+    if (km != NULL) {
+        usable = EVP_KEYMGMT_get0_provider(km) == l->prov;
+        EVP_KEYMGMT_free(km);
+    }
+    ERR_pop_to_mark();
+    if (!usable)
+        return 1;
+    if (l->n == l->cap) {
+        size_t cap = l->cap == 0 ? 64 : l->cap * 2;
+        membio_group_ent *v = realloc(l->v, cap * sizeof(*v));
+        if (v == NULL) {
+            l->failed = 1;
+            return 0;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    strcpy(l->v[l->n].name, name);
+    l->v[l->n].id = id;
+    l->v[l->n].mintls = mintls;
+    l->v[l->n].maxtls = maxtls;
+    l->v[l->n].ix = l->n;
+    l->n++;
+    return 1;
+}
+
+static int membio_group_prov_cb(OSSL_PROVIDER *prov, void *arg)
+{
+    membio_group_list *l = arg;
+    l->prov = prov;
+    return OSSL_PROVIDER_get_capabilities(prov, "TLS-GROUP", membio_group_cap_cb, arg);
+}
+
+static int membio_group_cmp(const void *a, const void *b)
+{
+    const membio_group_ent *x = a, *y = b;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return x->ix < y->ix ? -1 : x->ix > y->ix;
+}
+#endif
+
+int membio_ctx_get_groups(SSL_CTX *ctx, int include_aliases, char **out, membio_err *e)
+{
+    membio_names names = {0};
+    int ok = 1;
+
+    *out = NULL;
+#if OPENSSL_VERSION_NUMBER >= 0x30500000L
+    {
+        STACK_OF(OPENSSL_CSTRING) *sk;
+        int i;
+
+        membio_err_begin(e);
+        sk = sk_OPENSSL_CSTRING_new_null();
+        if (sk == NULL || !SSL_CTX_get0_implemented_groups(ctx, include_aliases, sk)) {
+            ok = 0;
+        } else {
+            for (i = 0; i < sk_OPENSSL_CSTRING_num(sk); i++)
+                membio_names_add(&names, sk_OPENSSL_CSTRING_value(sk, i));
+        }
+        sk_OPENSSL_CSTRING_free(sk);
+    }
+#elif OPENSSL_VERSION_NUMBER >= 0x30000000L
+    {
+        membio_group_list l = {0};
+        int min = (int)SSL_CTX_get_min_proto_version(ctx);
+        int max = (int)SSL_CTX_get_max_proto_version(ctx);
+        unsigned int last = 0;
+        size_t i;
+
+        membio_err_begin(e);
+        if (!OSSL_PROVIDER_do_all(NULL, membio_group_prov_cb, &l) || l.failed)
+            ok = 0;
+        if (ok && l.n > 0)
+            qsort(l.v, l.n, sizeof(l.v[0]), membio_group_cmp);
+        /* tls1_get0_implemented_groups: drop groups outside the version
+         * bounds, then aliases (a repeated id) unless asked for. */
+        for (i = 0; ok && i < l.n; i++) {
+            const membio_group_ent *g = &l.v[i];
+            if (g->mintls > 0 && max > 0 && g->mintls > max)
+                continue;
+            if (g->maxtls > 0 && min > 0 && g->maxtls < min)
+                continue;
+            if (!include_aliases && g->id == last)
+                continue;
+            last = g->id;
+            membio_names_add(&names, g->name);
+        }
+        free(l.v);
+    }
+#else
+    (void)ctx;
+    (void)include_aliases;
+    (void)names;
+    (void)e;
+    return MEMBIO_UNSUPPORTED;
+#endif
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    if (ok)
+        ok = membio_names_take(&names, out);
+    free(names.s);
+    membio_err_end(e, ok);
+    return ok;
+#endif
+}
+
+/* OpenSSL's built-in signature algorithms (sigalg_lookup_tbl, in its
+ * order), named as OpenSSL 3.4+ names them. pss_key tells the two RSA-PSS
+ * families apart: rsae signs with an rsaEncryption key, pss with an
+ * RSASSA-PSS one. list is 0 for the legacy TLS 1.0/1.1 entry, which is not
+ * in the table. */
+static const struct {
+    const char *name;
+    int sig, hash, pss_key, list;
+} membio_sigalg_tbl[] = {
+    {"ecdsa_secp256r1_sha256", EVP_PKEY_EC, NID_sha256, 0, 1},
+    {"ecdsa_secp384r1_sha384", EVP_PKEY_EC, NID_sha384, 0, 1},
+    {"ecdsa_secp521r1_sha512", EVP_PKEY_EC, NID_sha512, 0, 1},
+    {"ed25519", EVP_PKEY_ED25519, NID_undef, 0, 1},
+    {"ed448", EVP_PKEY_ED448, NID_undef, 0, 1},
+    {"ecdsa_sha224", EVP_PKEY_EC, NID_sha224, 0, 1},
+    {"ecdsa_sha1", EVP_PKEY_EC, NID_sha1, 0, 1},
+    {"rsa_pss_rsae_sha256", EVP_PKEY_RSA_PSS, NID_sha256, 0, 1},
+    {"rsa_pss_rsae_sha384", EVP_PKEY_RSA_PSS, NID_sha384, 0, 1},
+    {"rsa_pss_rsae_sha512", EVP_PKEY_RSA_PSS, NID_sha512, 0, 1},
+    {"rsa_pss_pss_sha256", EVP_PKEY_RSA_PSS, NID_sha256, 1, 1},
+    {"rsa_pss_pss_sha384", EVP_PKEY_RSA_PSS, NID_sha384, 1, 1},
+    {"rsa_pss_pss_sha512", EVP_PKEY_RSA_PSS, NID_sha512, 1, 1},
+    {"rsa_pkcs1_sha256", EVP_PKEY_RSA, NID_sha256, 0, 1},
+    {"rsa_pkcs1_sha384", EVP_PKEY_RSA, NID_sha384, 0, 1},
+    {"rsa_pkcs1_sha512", EVP_PKEY_RSA, NID_sha512, 0, 1},
+    {"rsa_pkcs1_sha224", EVP_PKEY_RSA, NID_sha224, 0, 1},
+    {"rsa_pkcs1_sha1", EVP_PKEY_RSA, NID_sha1, 0, 1},
+    {"dsa_sha256", EVP_PKEY_DSA, NID_sha256, 0, 1},
+    {"dsa_sha384", EVP_PKEY_DSA, NID_sha384, 0, 1},
+    {"dsa_sha512", EVP_PKEY_DSA, NID_sha512, 0, 1},
+    {"dsa_sha224", EVP_PKEY_DSA, NID_sha224, 0, 1},
+    {"dsa_sha1", EVP_PKEY_DSA, NID_sha1, 0, 1},
+    {"rsa_pkcs1_md5_sha1", EVP_PKEY_RSA, NID_md5_sha1, 0, 0},
+};
+
+const char *membio_sigalg_name(int sig, int hash, int pss_key)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(membio_sigalg_tbl) / sizeof(membio_sigalg_tbl[0]); i++) {
+        if (membio_sigalg_tbl[i].sig != sig || membio_sigalg_tbl[i].hash != hash)
+            continue;
+        if (sig == EVP_PKEY_RSA_PSS && membio_sigalg_tbl[i].pss_key != (pss_key != 0))
+            continue;
+        return membio_sigalg_tbl[i].name;
+    }
+    return NULL;
+}
+
+int membio_get_sigalgs(char **out, membio_err *e)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30400000L
+    char *s;
+    int ok;
+
+    *out = NULL;
+    membio_err_begin(e);
+    s = SSL_get1_builtin_sigalgs(NULL);
+    ok = s != NULL;
+    if (ok) {
+        *out = malloc(strlen(s) + 1);
+        ok = *out != NULL;
+        if (ok)
+            strcpy(*out, s);
+        OPENSSL_free(s);
+    }
+    membio_err_end(e, ok);
+    return ok;
+#elif OPENSSL_VERSION_NUMBER >= 0x30000000L
+    membio_names names = {0};
+    EVP_PKEY *tmpkey;
+    SSL_CTX *probe;
+    size_t i;
+    int ok = 1;
+
+    *out = NULL;
+    membio_err_begin(e);
+    tmpkey = EVP_PKEY_new();
+    probe = SSL_CTX_new(TLS_method());
+    if (tmpkey == NULL || probe == NULL)
+        ok = 0;
+    for (i = 0; ok && i < sizeof(membio_sigalg_tbl) / sizeof(membio_sigalg_tbl[0]); i++) {
+        int avail = 1;
+
+        if (!membio_sigalg_tbl[i].list)
+            continue;
+        /* SSL_get1_builtin_sigalgs' test: the digest and the key type are
+         * implemented by a loaded provider ... */
+        ERR_set_mark();
+        if (membio_sigalg_tbl[i].hash != NID_undef) {
+            EVP_MD *md = EVP_MD_fetch(NULL, OBJ_nid2ln(membio_sigalg_tbl[i].hash), NULL);
+            avail = md != NULL;
+            EVP_MD_free(md);
+        }
+        if (avail && !EVP_PKEY_set_type(tmpkey, membio_sigalg_tbl[i].sig))
+            avail = 0;
+        if (avail) {
+            EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_pkey(NULL, tmpkey, NULL);
+            avail = pctx != NULL;
+            EVP_PKEY_CTX_free(pctx);
+        }
+        /* ... and, before 3.4, this OpenSSL accepts the name (3.0 has no
+         * name for ecdsa_sha224, ecdsa_sha1 and the DSA entries). */
+        if (avail)
+            avail = SSL_CTX_set1_sigalgs_list(probe, membio_sigalg_tbl[i].name) == 1;
+        ERR_pop_to_mark();
+        if (avail)
+            membio_names_add(&names, membio_sigalg_tbl[i].name);
+    }
+    SSL_CTX_free(probe);
+    EVP_PKEY_free(tmpkey);
+    if (ok)
+        ok = membio_names_take(&names, out);
+    free(names.s);
+    membio_err_end(e, ok);
+    return ok;
+#else
+    (void)out;
+    (void)e;
+    return MEMBIO_UNSUPPORTED;
+#endif
 }
 
 /* ---- module level ---- */

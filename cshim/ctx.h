@@ -148,6 +148,53 @@ void membio_ctx_enable_keylog(SSL_CTX *ctx, int on);
 void membio_ctx_enable_psk_client(SSL_CTX *ctx, int on);
 int membio_ctx_enable_psk_server(SSL_CTX *ctx, int on, const char *hint, membio_err *e);
 
+/* ---- TLS 1.3 cipher suites, key-exchange groups, signature algorithms,
+ * message callback (Python 3.15's set_ciphersuites, set_groups/get_groups,
+ * set_client_sigalgs/set_server_sigalgs/get_sigalgs; 3.8's _msg_callback) ---- */
+
+/* Return value of the list getters when this OpenSSL cannot provide the list. */
+#define MEMBIO_UNSUPPORTED (-1)
+
+/* SSL_CTX_set_ciphersuites, SSL_CTX_set1_groups_list, and
+ * SSL_CTX_set1_client_sigalgs_list (client != 0) or SSL_CTX_set1_sigalgs_list.
+ * Each returns 1, or 0 with e filled. */
+int membio_ctx_set_ciphersuites(SSL_CTX *ctx, const char *list, membio_err *e);
+int membio_ctx_set_groups(SSL_CTX *ctx, const char *list, membio_err *e);
+int membio_ctx_set_sigalgs(SSL_CTX *ctx, const char *list, int client, membio_err *e);
+
+/* membio_ctx_get_groups lists the key-exchange groups implemented for the
+ * context's protocol version bounds, as SSL_CTX_get0_implemented_groups
+ * (OpenSSL 3.5) does: ascending by TLS group id, aliases after the name
+ * they alias and only when include_aliases. With OpenSSL 3.0 to 3.4 it
+ * walks the providers' TLS-GROUP capabilities, which is where libssl builds
+ * its own list from. *out is a malloc'd, colon-separated, NUL-terminated
+ * string (free with free()). Returns 1, 0 with e filled, or
+ * MEMBIO_UNSUPPORTED before OpenSSL 3.0. */
+int membio_ctx_get_groups(SSL_CTX *ctx, int include_aliases, char **out, membio_err *e);
+
+/* membio_get_sigalgs lists the names of the built-in TLS signature
+ * algorithms whose digest and key type the loaded providers implement, as
+ * SSL_get1_builtin_sigalgs (OpenSSL 3.4) does; with OpenSSL 3.0 to 3.3 it
+ * keeps the entries of the same table that this OpenSSL accepts by name.
+ * *out as for membio_ctx_get_groups. Returns 1, 0 with e filled, or
+ * MEMBIO_UNSUPPORTED before OpenSSL 3.0. */
+int membio_get_sigalgs(char **out, membio_err *e);
+
+/* membio_ctx_enable_msg_callback installs or removes the message callback
+ * (SSL_CTX_set_msg_callback), which calls the Go hooks' Message. SSL
+ * objects copy the setting when they are created; membio_ctx_apply_msg_callback
+ * copies it to ssl after SSL_set_SSL_CTX(ssl, ctx), as CPython does when an
+ * object switches context. */
+void membio_ctx_enable_msg_callback(SSL_CTX *ctx, int on);
+void membio_ctx_apply_msg_callback(SSL_CTX *ctx, SSL *ssl);
+
+/* membio_sigalg_name returns the OpenSSL 3.4+ name of the built-in
+ * signature algorithm with key type sig (EVP_PKEY_*) and digest hash (a
+ * NID, NID_undef for EdDSA); for EVP_PKEY_RSA_PSS, pss_key selects the
+ * rsa_pss_pss_* family over rsa_pss_rsae_*. NULL when there is none. Used
+ * by membio_conn_sigalg. */
+const char *membio_sigalg_name(int sig, int hash, int pss_key);
+
 /* ---- module level ---- */
 
 typedef struct {

@@ -49,6 +49,14 @@ type Hooks interface {
 	// or ok false (or an empty key) to refuse it. The key must be at most
 	// maxPSK bytes.
 	PSKServer(conn *Conn, identity string, maxPSK int) (psk []byte, ok bool)
+	// Message receives one TLS protocol message seen by the message
+	// callback: write is true for a message sent, version is the
+	// protocol version (for a record header, the header's), contentType
+	// the record content type or one of OpenSSL's pseudo types (0x100
+	// record header, 0x101 TLS 1.3 inner content type), msgType the
+	// message, alert or record type read from the data (-1 when there is
+	// none), and data the message, valid only during the call.
+	Message(conn *Conn, write bool, version, contentType, msgType int, data []byte)
 }
 
 // hooksFromHandle returns the Hooks behind a handle read from C, or nil.
@@ -110,6 +118,27 @@ func membioGoKeylog(h, ch C.uintptr_t, line *C.char) {
 	if hk := hooksFromHandle(h); hk != nil {
 		hk.KeylogLine(conn, C.GoString(line))
 	}
+}
+
+//export membioGoMsg
+func membioGoMsg(h, ch C.uintptr_t, write, version, contentType, msgType C.int, buf unsafe.Pointer, n C.size_t) {
+	conn := connFromHandle(ch)
+	defer func() {
+		if v := recover(); v != nil {
+			callbackPanic(conn, "msg_callback", v)
+		}
+	}()
+	hk := hooksFromHandle(h)
+	if hk == nil {
+		return
+	}
+	// The message is only valid during the call: lend it without a copy;
+	// the hooks copy what they keep.
+	var data []byte
+	if n > 0 {
+		data = unsafe.Slice((*byte)(buf), int(n))
+	}
+	hk.Message(conn, write != 0, int(version), int(contentType), int(msgType), data)
 }
 
 //export membioGoPSKClient

@@ -218,4 +218,5 @@ type Hooks interface {
 	KeylogLine(conn *Conn, line string)
 	PSKClient(conn *Conn, hint string, maxIdentity, maxPSK int) (identity string, psk []byte, ok bool)
 	PSKServer(conn *Conn, identity string, maxPSK int) (psk []byte, ok bool)
+	Message(conn *Conn, write bool, version, contentType, msgType int, data []byte)
 }
