@@ -359,7 +359,10 @@ const (
 	HasTLSv1_3              = true
 	HasPSK                  = true
 	HasPHA                  = true
-	HasPSKTLS13             = false
+	// HasPSKTLS13 (Python 3.15) reports external pre-shared keys in TLS
+	// 1.3 (RFC 9258): OpenSSL supports them through the PSK callbacks
+	// (only libraries such as AWS-LC define OPENSSL_NO_EXTERNAL_PSK_TLS13).
+	HasPSKTLS13 = true
 )
 
 // ChannelBindingTypes returns the channel binding types SSLObject supports
