@@ -20,9 +20,9 @@ func errEmbeddedNUL() error { return errors.NewValueError("embedded null charact
 // unknown names in the list, and an empty string leaves no TLS 1.3 suite,
 // so TLS 1.3 cannot be negotiated. When no suite can be selected, the
 // error is the args-only SSLError "No cipher suite can be selected."
-// (errors.Plain), built the way SetCiphers builds its error; the text is
-// CPython main's as far as it could be checked (no Python 3.15 was at
-// hand). A NUL in the string is a *errors.ValueError.
+// (errors.Plain), worded and built as SetCiphers' error; Python 3.15 raises
+// an SSLError here too, but its exact text and form could not be checked
+// against a running 3.15. A NUL in the string is a *errors.ValueError.
 //
 // Like the cipher list, the suites are copied into each SSL object when it
 // is created.
@@ -46,10 +46,11 @@ func (c *SSLContext) SetCiphersuites(ciphersuites string) error {
 // "X25519:secp256r1" (Python 3.15's set_groups; SSL_CTX_set1_groups_list).
 // Names are OpenSSL's (GetGroups lists them); aliases such as "P-256" are
 // accepted. An unknown name, a duplicate or an empty list is an
-// *errors.SSLError "unrecognized group" with no library or reason, as
-// CPython main raises it through _setSSLError with a message (the wording
-// could not be checked against a running Python 3.15). A NUL in the string
-// is a *errors.ValueError.
+// *errors.SSLError "unrecognized group" with errno 0 and no library or
+// reason (the form of Python's _setSSLError with a message). Python 3.15
+// raises an SSLError here too (test_set_groups); its exact text could not
+// be checked against a running 3.15. A NUL in the string is a
+// *errors.ValueError.
 //
 // The groups are copied into each SSL object when it is created.
 func (c *SSLContext) SetGroups(groups string) error {
@@ -106,9 +107,10 @@ func (c *SSLContext) GetGroups(includeAliases bool) ([]string, error) {
 // The names are OpenSSL's TLS 1.3 style names such as
 // "rsa_pss_rsae_sha256" or "ecdsa_secp256r1_sha256" (GetSigalgs lists
 // them), or "KEY+HASH" forms such as "RSA+SHA256". An unknown name is an
-// *errors.SSLError "unrecognized signature algorithm" with no library or
-// reason (CPython main's wording, not checked against a running Python
-// 3.15). A NUL in the string is a *errors.ValueError.
+// *errors.SSLError "unrecognized signature algorithm" with errno 0 and no
+// library or reason; Python 3.15 raises an SSLError here too
+// (test_set_sigalgs), whose exact text could not be checked against a
+// running 3.15. A NUL in the string is a *errors.ValueError.
 func (c *SSLContext) SetClientSigalgs(sigalgs string) error { return c.setSigalgs(sigalgs, true) }
 
 // SetServerSigalgs sets the signature algorithms allowed for the server's

@@ -1157,6 +1157,7 @@ int membio_ctx_get_groups(SSL_CTX *ctx, int include_aliases, char **out, membio_
     (void)ctx;
     (void)include_aliases;
     (void)names;
+    (void)ok;
     (void)e;
     return MEMBIO_UNSUPPORTED;
 #endif
