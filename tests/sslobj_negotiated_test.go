@@ -8,6 +8,7 @@ import (
 	"net"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/membio/membio/bio"
 	sslctx "github.com/membio/membio/context"
+	"github.com/membio/membio/cshim"
 	"github.com/membio/membio/errors"
 	"github.com/membio/membio/sslobj"
 	"github.com/membio/membio/tests/memtest"
@@ -391,4 +393,29 @@ func TestSSLObjectGroupAndSigalgAgreeWithOpenSSLClient(t *testing.T) {
 			assert.Equal(t, tc.hash, sclientLine(out, "Peer signing digest"), out)
 		})
 	}
+}
+
+// The accessors leave the thread's OpenSSL error queue empty, before and
+// after the handshake (the goroutine is locked to its thread so the check
+// sees the same queue).
+func TestSSLObjectGroupAndSigalgLeaveErrorQueueEmpty(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	p := pki.ForTest(t)
+	c, s := newPair(t, clientCtx(t, p, certChain(p.Client)), serverCtx(t, p, p.ServerRSA, verifyMode(certRequired), loadCA(p.CAFile)),
+		sslobj.Options{ServerHostname: pki.Host})
+	check := func(what string) {
+		t.Helper()
+		for _, o := range []*sslobj.SSLObject{c.Obj, s.Obj} {
+			o.Group()
+			o.ClientSigalg()
+			o.ServerSigalg()
+		}
+		assert.True(t, cshim.QueueIsEmpty(), "queue not empty %s", what)
+	}
+	check("before the handshake")
+	cerr, serr := memtest.Handshake(c, s)
+	require.NoError(t, cerr)
+	require.NoError(t, serr)
+	check("after the handshake")
 }
