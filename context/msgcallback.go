@@ -13,8 +13,9 @@ import (
 // (DoHandshake, Read, Write, Unwrap, ...), inside that call:
 //
 //   - conn is the SSL object (a *sslobj.SSLObject); the callback may call
-//     its getters, which do not need its lock (ServerSide, ServerHostname,
-//     Context), but its other methods return sslobj.ErrInCallback;
+//     ServerSide, ServerHostname, Context and SetContext, while the
+//     object's other methods, which would wait for the call running the
+//     callback, fail with sslobj.ErrInCallback (or report "none");
 //   - direction is "read" or "write";
 //   - version is the protocol version, or for a record header the version
 //     field of the header (TLSv1 for the first ClientHello record, TLSv1_2

@@ -7,8 +7,8 @@ import "github.com/membio/membio/cshim"
 // and false when there is none: before the client sent its hello, when no
 // key exchange took place (a TLS 1.2 resumption reports the group of the
 // original handshake), or after Close. The names are OpenSSL's TLS group
-// names, those GetGroups lists and SetGroups accepts; an alias given to
-// SetGroups ("P-256") is reported by its main name ("secp256r1").
+// names, those sslctx's GetGroups lists and SetGroups accepts; an alias
+// given to SetGroups ("P-256") is reported by its main name ("secp256r1").
 //
 // Python 3.15 calls SSL_get0_group_name and raises NotImplementedError
 // before OpenSSL 3.2; membio does the same with OpenSSL 3.2 and later.
