@@ -59,7 +59,9 @@ func TestContextsReleaseTheirMemory(t *testing.T) {
 			t.Skip("leak check runs in a child process")
 		}
 		cmd := exec.Command(os.Args[0], "-test.run=^TestContextsReleaseTheirMemory$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "MEMBIO_MEMDEBUG=1")
+		// One P keeps the work on few OS threads: OpenSSL allocates its
+		// per-thread state on each new thread, which is not a leak.
+		cmd.Env = append(os.Environ(), "MEMBIO_MEMDEBUG=1", "GOMAXPROCS=1")
 		out, err := cmd.CombinedOutput()
 		require.NoError(t, err, "%s", out)
 		return
@@ -87,7 +89,9 @@ func TestContextsReleaseTheirMemory(t *testing.T) {
 	afterClose := batch("closed", true)
 	afterDrop := batch("dropped", false)
 	afterDrop2 := batch("dropped", false)
-	assert.Less(t, afterClose-base, int64(n/2), "Close leaks")
-	assert.Less(t, afterDrop2-afterDrop, int64(n/2), "the cleanup of dropped contexts leaks")
+	// A leak of one allocation per exercise adds n; the per-thread state of
+	// a thread the runtime started meanwhile adds a few dozen at most once.
+	assert.Less(t, afterClose-base, int64(n), "Close leaks")
+	assert.Less(t, afterDrop2-afterDrop, int64(n), "the cleanup of dropped contexts leaks")
 	t.Logf("live allocations: %d %d %d %d", base, afterClose, afterDrop, afterDrop2)
 }

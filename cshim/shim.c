@@ -5,7 +5,11 @@
 
 void membio_err_begin(membio_err *e)
 {
-    ERR_clear_error();
+    /* Every shim call leaves the queue empty, so it is usually empty here;
+     * ERR_clear_error walks all sixteen slots, ERR_peek_error only looks at
+     * the ends, which matters on the per-record path. */
+    if (ERR_peek_error() != 0)
+        ERR_clear_error();
     errno = 0;
     e->ret = 0;
     e->ssl_error = 0;
@@ -55,10 +59,11 @@ void membio_err_end_ssl(membio_err *e, SSL *ssl, int ret, int failed)
 {
     e->sys_errno = errno;
     e->ret = ret;
-    if (failed)
+    if (failed) {
         e->ssl_error = SSL_get_error(ssl, ret);
-    e->verify_result = SSL_get_verify_result(ssl);
-    e->verify_str = X509_verify_cert_error_string(e->verify_result);
+        e->verify_result = SSL_get_verify_result(ssl);
+        e->verify_str = X509_verify_cert_error_string(e->verify_result);
+    }
     membio_err_drain(e);
 }
 
