@@ -101,6 +101,13 @@ void membio_conn_free(membio_conn *c)
 {
     if (c == NULL)
         return;
+    /* SSL_free of a connection that sent no close_notify removes its
+     * session from the cache and marks it not resumable. A client's
+     * SSLSession shares that SSL_SESSION by reference (no DER copy), and
+     * Python's copy stays resumable after its object is gone, so a client
+     * counts as shut down here. Servers keep OpenSSL's behaviour. */
+    if (c->ssl != NULL && !SSL_is_server(c->ssl))
+        SSL_set_shutdown(c->ssl, SSL_get_shutdown(c->ssl) | SSL_SENT_SHUTDOWN);
     SSL_free(c->ssl);
     OPENSSL_free(c);
 }

@@ -136,3 +136,25 @@ func TestSSLObjectResumesWithClientCertsOnGenericServerContext(t *testing.T) {
 		})
 	}
 }
+
+// TestSSLObjectSessionOutlivesItsObject pins that a session taken from a
+// client stays resumable after that client is closed without a TLS
+// shutdown, as a Python session (a copy) does. OpenSSL otherwise marks the
+// session of a connection freed without close_notify as not resumable.
+func TestSSLObjectSessionOutlivesItsObject(t *testing.T) {
+	p := pki.ForTest(t)
+	for _, v := range versions {
+		t.Run(v.name, func(t *testing.T) {
+			cctx := clientCtx(t, p, maxVersion(v.version))
+			sctx := serverCtx(t, p, p.ServerRSA)
+			c, s := connected(t, cctx, sctx, sslobj.Options{ServerHostname: pki.Host})
+			sess := resumable(t, c, s)
+			c.Close()
+			s.Close()
+
+			c2, s2 := connected(t, cctx, sctx, sslobj.Options{ServerHostname: pki.Host, Session: sess})
+			assert.True(t, c2.Obj.SessionReused(), "client resumed")
+			assert.True(t, s2.Obj.SessionReused(), "server resumed")
+		})
+	}
+}
