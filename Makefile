@@ -52,9 +52,11 @@ demo: deps
 bench: deps
 	$(GO) run ./scripts/bench
 
+# fuzz: each fuzz target for FUZZTIME (go test fuzzes one target at a time).
 FUZZTIME ?= 20s
 fuzz: deps
 	$(GO) test -run '^$$' -fuzz '^FuzzMemoryBIO$$' -fuzztime $(FUZZTIME) ./bio/
+	$(GO) test -run '^$$' -fuzz '^FuzzEncodeHostname$$' -fuzztime $(FUZZTIME) ./sslobj/
 
 clean:
 	$(GO) clean -testcache

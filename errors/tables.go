@@ -42,6 +42,27 @@ func ReasonName(lib, reason int) (string, bool) {
 	return "", false
 }
 
+// ReasonCode returns the library and reason codes of the mnemonics
+// libName and reasonName, such as (20, 134) for ("SSL",
+// "CERTIFICATE_VERIFY_FAILED"), and false when the tables have no such
+// pair. It is the inverse of LibName and ReasonName, and Python's
+// _ssl.err_names_to_codes qualified by library (Python's dictionary is
+// keyed by the reason mnemonic alone, which several libraries share).
+func ReasonCode(libName, reasonName string) (lib, reason int, ok bool) {
+	for l, name := range libNames {
+		if name != libName {
+			continue
+		}
+		for i := range reasonNames {
+			r := &reasonNames[i]
+			if int(r.lib) == l && r.name == reasonName {
+				return l, int(r.reason), true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
 // TablesVersion returns OPENSSL_VERSION_TEXT of the OpenSSL headers the
 // name tables were generated from, such as "OpenSSL 3.0.19 27 Jan 2026".
 func TablesVersion() string { return tablesVersion }

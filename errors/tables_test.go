@@ -144,3 +144,23 @@ print(json.dumps({
 	t.Logf("libraries: %d in Python, %d in both", len(dump.Libs), libsBoth)
 	assert.Greater(t, libsBoth, 40, "too few library codes in common with Python")
 }
+
+func TestReasonCodeInvertsTheNameTables(t *testing.T) {
+	lib, reason, ok := ReasonCode("SSL", "CERTIFICATE_VERIFY_FAILED")
+	require.True(t, ok)
+	assert.Equal(t, 20, lib)
+	assert.Equal(t, 134, reason)
+	lib, reason, ok = ReasonCode("PEM", "NO_START_LINE")
+	require.True(t, ok)
+	assert.Equal(t, [2]int{9, 108}, [2]int{lib, reason})
+	for _, r := range reasonNames {
+		libName, _ := LibName(int(r.lib))
+		l, rr, ok := ReasonCode(libName, r.name)
+		require.True(t, ok, "%s/%s", libName, r.name)
+		assert.Equal(t, r.name, func() string { n, _ := ReasonName(l, rr); return n }())
+	}
+	_, _, ok = ReasonCode("SSL", "NO_SUCH_REASON")
+	assert.False(t, ok)
+	_, _, ok = ReasonCode("NOLIB", "CERTIFICATE_VERIFY_FAILED")
+	assert.False(t, ok)
+}
