@@ -57,6 +57,7 @@ FUZZTIME ?= 20s
 fuzz: deps
 	$(GO) test -run '^$$' -fuzz '^FuzzMemoryBIO$$' -fuzztime $(FUZZTIME) ./bio/
 	$(GO) test -run '^$$' -fuzz '^FuzzEncodeHostname$$' -fuzztime $(FUZZTIME) ./sslobj/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeCertificate$$' -fuzztime $(FUZZTIME) ./context/
 
 clean:
 	$(GO) clean -testcache
