@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/membio/membio/cshim"
+	"github.com/membio/membio/tests/pypeer"
 	"github.com/stretchr/testify/require"
 )
 
@@ -17,7 +18,7 @@ import (
 // missing python3 fails the test: make deps installs it.
 func python(t testing.TB, script string, args ...string) string {
 	t.Helper()
-	py, err := exec.LookPath("python3")
+	py, err := pypeer.Python()
 	if err != nil {
 		t.Fatal("python3 not found on PATH: make deps installs it")
 	}

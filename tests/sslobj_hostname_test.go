@@ -16,6 +16,7 @@ import (
 	"github.com/membio/membio/sslobj"
 	"github.com/membio/membio/tests/memtest"
 	"github.com/membio/membio/tests/pki"
+	"github.com/membio/membio/tests/pypeer"
 )
 
 // hostnameCases are names whose encoding is compared with Python's
@@ -47,7 +48,7 @@ print(json.dumps(out))
 `
 
 func TestEncodeHostnameMatchesPython(t *testing.T) {
-	py, err := exec.LookPath("python3")
+	py, err := pypeer.Python()
 	require.NoError(t, err, "python3 is needed for the parity tests (make deps)")
 	in, err := json.Marshal(hostnameCases)
 	require.NoError(t, err)

@@ -18,6 +18,7 @@ import (
 	"github.com/membio/membio/sslobj"
 	"github.com/membio/membio/tests/memtest"
 	"github.com/membio/membio/tests/pki"
+	"github.com/membio/membio/tests/pypeer"
 )
 
 // msgLog records what a message callback receives.
@@ -114,7 +115,7 @@ json.dump(msgs, sys.stdout)
 // same handshake and first read.
 func TestSSLObjectMsgCallbackMatchesPython(t *testing.T) {
 	p := pki.ForTest(t)
-	py, err := exec.LookPath("python3")
+	py, err := pypeer.Python()
 	require.NoError(t, err, "python3 is needed for the parity tests (make deps)")
 	for _, v := range []int{tls12, tls13} {
 		t.Run(versionName(v), func(t *testing.T) {

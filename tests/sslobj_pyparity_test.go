@@ -18,6 +18,7 @@ import (
 	"github.com/membio/membio/sslobj"
 	"github.com/membio/membio/tests/memtest"
 	"github.com/membio/membio/tests/pki"
+	"github.com/membio/membio/tests/pypeer"
 )
 
 // The parity tests run one scenario twice, once with Python's ssl module
@@ -86,6 +87,11 @@ def exc(e):
         msg = re.sub(r' \(_ssl\.c:\d+\)$', '', e.strerror or str(e))
         return 'EXC %s errno=%s lib=%s reason=%s code=%s msg=%s' % (type(e).__name__, e.errno, e.library, e.reason, getattr(e, 'verify_code', None), msg)
     return 'EXC %s msg=%s' % (type(e).__name__, e)
+# Interpreters that predate CPython's fix of shared_ciphers() (gh-96931;
+# Debian 12's 3.11.2 among them) return the client's own list on a client
+# and the wrong list on a server: they cannot serve as the reference.
+OLD_SHARED = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).wrap_bio(
+    ssl.MemoryBIO(), ssl.MemoryBIO(), server_hostname='x').shared_ciphers() is not None
 def run(scen):
     out = []
     try:
@@ -112,7 +118,9 @@ def run(scen):
             elif op == 'outpending': v = bios[who][1].pending > 0
             elif op == 'version': v = o.version()
             elif op == 'cipher': c = o.cipher(); v = None if c is None else '%s,%s,%d' % c
-            elif op == 'shared': c = o.shared_ciphers(); v = None if c is None else len(c)
+            elif op == 'shared':
+                if OLD_SHARED: out.append('UNAVAILABLE'); continue
+                c = o.shared_ciphers(); v = None if c is None else len(c)
             elif op == 'alpn': v = o.selected_alpn_protocol()
             elif op == 'reused': v = o.session_reused
             elif op == 'cb': c = o.get_channel_binding(); v = None if c is None else len(c)
@@ -131,7 +139,7 @@ print(json.dumps([run(sc) for sc in json.load(sys.stdin)]))
 // runPython runs the scenarios under Python, in one process.
 func runPython(t *testing.T, dir string, sc []pyScenario) [][]string {
 	t.Helper()
-	py, err := exec.LookPath("python3")
+	py, err := pypeer.Python()
 	require.NoError(t, err, "python3 is needed for the parity tests (make deps)")
 	in, err := json.Marshal(sc)
 	require.NoError(t, err)
@@ -375,6 +383,10 @@ func pyCompare(t *testing.T, dir string, sc pyScenario, want []string) {
 		}
 		if i < len(sc.Steps) {
 			step = sc.Steps[i]
+		}
+		if w == "UNAVAILABLE" {
+			t.Logf("step %d %q: this python3 predates the shared_ciphers() fix; membio gave %s", i, step, g)
+			continue
 		}
 		assert.Equal(t, w, g, "step %d %q", i, step)
 	}

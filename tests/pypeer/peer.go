@@ -41,19 +41,22 @@ func Script() string {
 }
 
 var pythonOnce = sync.OnceValues(func() (string, error) {
-	path, err := exec.LookPath("python3")
-	if err != nil {
+	if _, err := exec.LookPath("python3"); err != nil {
 		return "", fmt.Errorf("pypeer: python3 not found on PATH; the interop tests with Python's ssl module need it: %w", err)
 	}
+	path := filepath.Join(filepath.Dir(Script()), "python3")
 	out, err := exec.Command(path, "-c", "import ssl; print(ssl.OPENSSL_VERSION)").CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("pypeer: %s cannot import ssl: %v\n%s", path, err, out)
+		return "", fmt.Errorf("pypeer: python3 cannot import ssl: %v\n%s", err, out)
 	}
 	return path, nil
 })
 
-// Python returns the path of a python3 with a working ssl module, or an
-// error that says what is missing.
+// Python returns the command that runs the python3 on PATH with upstream
+// CPython's SSLContext defaults and EOF error (the wrapper script python3
+// beside peer.py; upstream/sitecustomize.py says what some distributions'
+// builds change), or an error that says what is missing. Tests compare
+// membio with the interpreter this returns.
 func Python() (string, error) { return pythonOnce() }
 
 // Cipher is the (name, protocol, secret bits) triple of SSLObject.cipher().
