@@ -75,6 +75,40 @@ func UnlockPair(a, b *BIO) {
 	}
 }
 
+// Pair is two BIOs (possibly the same one) in LockPair's order, computed
+// once for a caller that locks the same pair on every call.
+type Pair struct {
+	first, second *BIO // second is nil when both are the same BIO
+}
+
+// MakePair orders a and b as LockPair does.
+func MakePair(a, b *BIO) Pair {
+	switch {
+	case a == b:
+		return Pair{first: a}
+	case a.id < b.id:
+		return Pair{first: a, second: b}
+	default:
+		return Pair{first: b, second: a}
+	}
+}
+
+// Lock locks both BIOs, in LockPair's order.
+func (p Pair) Lock() {
+	p.first.mu.Lock()
+	if p.second != nil {
+		p.second.mu.Lock()
+	}
+}
+
+// Unlock undoes Lock.
+func (p Pair) Unlock() {
+	if p.second != nil {
+		p.second.mu.Unlock()
+	}
+	p.first.mu.Unlock()
+}
+
 // Closed reports whether Free has run. Call with the lock held.
 func (b *BIO) Closed() bool { return b.c == nil }
 
@@ -106,9 +140,9 @@ func (b *BIO) Read(p []byte) (int, *errors.State) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	n := C.membio_bio_read(b.c, unsafe.Pointer(&p[0]), C.size_t(len(p)))
+	n := C.membio_bio_read(b.c, (*C.uchar)(unsafe.Pointer(&p[0])), C.size_t(len(p)))
 	if n < 0 {
-		return 0, stateOf(&b.c.err)
+		return 0, stateOf(C.membio_bio_err(b.c))
 	}
 	return int(n), nil
 }
@@ -119,9 +153,9 @@ func (b *BIO) Write(p []byte) (int, *errors.State) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	n := C.membio_bio_write(b.c, unsafe.Pointer(&p[0]), C.size_t(len(p)))
+	n := C.membio_bio_write(b.c, (*C.uchar)(unsafe.Pointer(&p[0])), C.size_t(len(p)))
 	if n < 0 {
-		return 0, stateOf(&b.c.err)
+		return 0, stateOf(C.membio_bio_err(b.c))
 	}
 	return int(n), nil
 }
@@ -141,5 +175,5 @@ func (b *BIO) ptr() *C.BIO {
 	if b.c == nil {
 		return nil
 	}
-	return b.c.bio
+	return C.membio_bio_ptr(b.c)
 }

@@ -1,3 +1,4 @@
+#define MEMBIO_SHIM_INTERNAL 1
 #include <string.h>
 #include "conn.h"
 #include "ctx.h"
@@ -109,12 +110,24 @@ void membio_conn_free(membio_conn *c)
     if (c->ssl != NULL && !SSL_is_server(c->ssl))
         SSL_set_shutdown(c->ssl, SSL_get_shutdown(c->ssl) | SSL_SENT_SHUTDOWN);
     SSL_free(c->ssl);
+    membio_err_release(&c->err);
     OPENSSL_free(c);
 }
 
 void membio_conn_set_handle(membio_conn *c, uintptr_t h)
 {
     c->handle = h;
+}
+
+membio_err *membio_conn_err(membio_conn *c)
+{
+    return &c->err;
+}
+
+uintptr_t membio_ssl_handle(const SSL *ssl)
+{
+    membio_conn *mc = ssl != NULL ? SSL_get_app_data(ssl) : NULL;
+    return mc != NULL ? mc->handle : 0;
 }
 
 static membio_io membio_io_result(membio_conn *c, int ret, size_t n)
@@ -140,20 +153,20 @@ membio_io membio_conn_handshake(membio_conn *c)
     return membio_io_result(c, ret, 0);
 }
 
-membio_io membio_conn_read(membio_conn *c, void *buf, size_t len)
+membio_io membio_conn_read(membio_conn *c, unsigned char *buf, size_t len)
 {
     size_t n = 0;
     int ret;
 
     membio_err_begin(&c->err);
     ret = SSL_read_ex(c->ssl, buf, len, &n);
-    membio_err_end_ssl(&c->err, c->ssl, ret, ret == 0);
+    membio_err_end_io(&c->err, c->ssl, ret);
     return membio_io_result(c, ret, n);
 }
 
-membio_io membio_conn_write(membio_conn *c, const void *buf, size_t len)
+membio_io membio_conn_write(membio_conn *c, const unsigned char *buf, size_t len)
 {
-    static const char empty[1];
+    static const unsigned char empty[1];
     size_t n = 0;
     int ret;
 
@@ -161,30 +174,28 @@ membio_io membio_conn_write(membio_conn *c, const void *buf, size_t len)
         buf = empty;
     membio_err_begin(&c->err);
     ret = SSL_write_ex(c->ssl, buf, len, &n);
-    membio_err_end_ssl(&c->err, c->ssl, ret, ret == 0);
+    membio_err_end_io(&c->err, c->ssl, ret);
     return membio_io_result(c, ret, n);
 }
 
-membio_io membio_conn_write_drain(membio_conn *c, const void *buf, size_t len,
-                                  void *out, size_t outlen)
+membio_io membio_conn_write_drain(membio_conn *c, const unsigned char *buf, size_t len,
+                                  unsigned char *out, size_t outlen)
 {
     membio_io r = membio_conn_write(c, buf, len);
     if (outlen > 0) {
         size_t got = 0;
-        /* A memory BIO read queues nothing; the mark keeps the captured
-         * state exact if that ever changes. */
-        ERR_set_mark();
+        /* A memory BIO's reads queue nothing (see membio_bio_read), so the
+         * captured state of the write stays exact. */
         if (BIO_read_ex(SSL_get_wbio(c->ssl), out, outlen, &got))
             r.moved = got;
-        ERR_pop_to_mark();
     }
     return r;
 }
 
-membio_io membio_conn_feed_read(membio_conn *c, const void *in, size_t inlen,
-                                void *buf, size_t len)
+membio_io membio_conn_feed_read(membio_conn *c, const unsigned char *in, size_t inlen,
+                                unsigned char *buf, size_t len)
 {
-    static const char empty[1];
+    static unsigned char empty[1];
     BIO *rbio = SSL_get_rbio(c->ssl);
     size_t total = 0, n = 0;
     membio_io r;
@@ -193,7 +204,7 @@ membio_io membio_conn_feed_read(membio_conn *c, const void *in, size_t inlen,
     membio_err_begin(&c->err);
     while (total < inlen) {
         size_t w = 0;
-        if (!BIO_write_ex(rbio, (const char *)in + total, inlen - total, &w) || w == 0) {
+        if (!BIO_write_ex(rbio, in + total, inlen - total, &w) || w == 0) {
             membio_err_end(&c->err, -1);
             r = membio_io_result(c, -1, 0);
             r.ssl_error = 0;
@@ -204,12 +215,13 @@ membio_io membio_conn_feed_read(membio_conn *c, const void *in, size_t inlen,
     }
     if (len > 0) {
         if (buf == NULL)
-            buf = (void *)empty;
+            buf = empty;
         ret = SSL_read_ex(c->ssl, buf, len, &n);
-        membio_err_end_ssl(&c->err, c->ssl, ret, ret == 0);
+        membio_err_end_io(&c->err, c->ssl, ret);
     } else {
-        membio_err_end(&c->err, 1);
-        c->err.ssl_error = 0;
+        /* Feeding succeeded, and a memory BIO's writes queue nothing when
+         * they succeed. */
+        c->err.ret = 1;
     }
     r = membio_io_result(c, ret, n);
     r.moved = total;

@@ -187,11 +187,7 @@ func connFromSSL(ssl *C.SSL) *Conn {
 	if ssl == nil {
 		return nil
 	}
-	cc := (*C.membio_conn)(C.SSL_get_ex_data(ssl, 0))
-	if cc == nil {
-		return nil
-	}
-	return connFromHandle(cc.handle)
+	return connFromHandle(C.membio_ssl_handle(ssl))
 }
 
 // SSL_get_shutdown bits.
@@ -236,10 +232,16 @@ func ioResult(r C.membio_io) IOResult {
 // State returns the error state captured by the last call on c. It
 // allocates; call it on failure paths only.
 func (c *Conn) State() *errors.State {
-	st := stateOf(&c.c.err)
+	st := stateOf(C.membio_conn_err(c.c))
 	runtime.KeepAlive(c)
 	return st
 }
+
+// bytePtr returns the address of p's first byte (nil for a nil slice) as
+// the C type the I/O functions take. A byte pointer, unlike an
+// unsafe.Pointer, is not checked for Go pointers on every call: bytes hold
+// none.
+func bytePtr(p []byte) *C.uchar { return (*C.uchar)(unsafe.SliceData(p)) }
 
 // Handshake makes one SSL_do_handshake call. The caller holds the BIO locks.
 func (c *Conn) Handshake() IOResult {
@@ -249,21 +251,20 @@ func (c *Conn) Handshake() IOResult {
 // Read makes one SSL_read_ex call into p (len(p) > 0). The caller holds the
 // BIO locks.
 func (c *Conn) Read(p []byte) IOResult {
-	return ioResult(C.membio_conn_read(c.c, unsafe.Pointer(unsafe.SliceData(p)), C.size_t(len(p))))
+	return ioResult(C.membio_conn_read(c.c, bytePtr(p), C.size_t(len(p))))
 }
 
 // Write makes one SSL_write_ex call with p (which may be empty). The caller
 // holds the BIO locks.
 func (c *Conn) Write(p []byte) IOResult {
-	return ioResult(C.membio_conn_write(c.c, unsafe.Pointer(unsafe.SliceData(p)), C.size_t(len(p))))
+	return ioResult(C.membio_conn_write(c.c, bytePtr(p), C.size_t(len(p))))
 }
 
 // WriteDrain makes one SSL_write_ex call with p, then moves up to len(out)
 // bytes of the outgoing BIO into out, in one cgo call. The caller holds the
 // BIO locks.
 func (c *Conn) WriteDrain(p, out []byte) IOResult {
-	return ioResult(C.membio_conn_write_drain(c.c, unsafe.Pointer(unsafe.SliceData(p)), C.size_t(len(p)),
-		unsafe.Pointer(unsafe.SliceData(out)), C.size_t(len(out))))
+	return ioResult(C.membio_conn_write_drain(c.c, bytePtr(p), C.size_t(len(p)), bytePtr(out), C.size_t(len(out))))
 }
 
 // FeedRead appends in to the incoming BIO, then, when p is not empty,
@@ -271,8 +272,7 @@ func (c *Conn) WriteDrain(p, out []byte) IOResult {
 // returns Ret -1 and SSLError 0 (State has the details). The caller holds
 // the BIO locks.
 func (c *Conn) FeedRead(in, p []byte) IOResult {
-	return ioResult(C.membio_conn_feed_read(c.c, unsafe.Pointer(unsafe.SliceData(in)), C.size_t(len(in)),
-		unsafe.Pointer(unsafe.SliceData(p)), C.size_t(len(p))))
+	return ioResult(C.membio_conn_feed_read(c.c, bytePtr(in), C.size_t(len(in)), bytePtr(p), C.size_t(len(p))))
 }
 
 // Shutdown runs CPython's unwrap loop (up to two SSL_shutdown calls). The

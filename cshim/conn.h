@@ -40,18 +40,18 @@ void membio_conn_free(membio_conn *c);
 void membio_conn_set_handle(membio_conn *c, uintptr_t h);
 
 membio_io membio_conn_handshake(membio_conn *c);
-membio_io membio_conn_read(membio_conn *c, void *buf, size_t len);
-membio_io membio_conn_write(membio_conn *c, const void *buf, size_t len);
+membio_io membio_conn_read(membio_conn *c, unsigned char *buf, size_t len);
+membio_io membio_conn_write(membio_conn *c, const unsigned char *buf, size_t len);
 membio_io membio_conn_shutdown(membio_conn *c);
 /* membio_conn_write_drain is membio_conn_write followed by moving up to
  * outlen bytes of the outgoing BIO into out (r.moved), in one call. */
-membio_io membio_conn_write_drain(membio_conn *c, const void *buf, size_t len,
-                                  void *out, size_t outlen);
+membio_io membio_conn_write_drain(membio_conn *c, const unsigned char *buf, size_t len,
+                                  unsigned char *out, size_t outlen);
 /* membio_conn_feed_read appends inlen bytes to the incoming BIO (r.moved),
  * then, when len > 0, makes one SSL_read_ex into buf. A failure to feed
  * returns ret -1 with ssl_error 0 and c->err filled. */
-membio_io membio_conn_feed_read(membio_conn *c, const void *in, size_t inlen,
-                                void *buf, size_t len);
+membio_io membio_conn_feed_read(membio_conn *c, const unsigned char *in, size_t inlen,
+                                unsigned char *buf, size_t len);
 int membio_conn_pending(membio_conn *c);
 
 /* Accessors. */

@@ -1,6 +1,7 @@
 /* The version-locked methods (TLSv1_method, ...) and DH parameter loading
  * are deprecated in OpenSSL 3 but are what CPython calls. */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
+#define MEMBIO_SHIM_INTERNAL 1
 
 #include <errno.h>
 #include <string.h>

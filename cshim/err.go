@@ -32,10 +32,11 @@ func stateOf(e *C.membio_err) *errors.State {
 		st.VerifyMessage = C.GoString(e.verify_str)
 	}
 	n := int(e.nqueue)
-	if n > 0 {
+	if n > 0 && e.queue != nil {
+		queue := unsafe.Slice(e.queue, n)
 		st.Queue = make([]errors.Entry, n)
 		for i := 0; i < n; i++ {
-			q := &e.queue[i]
+			q := &queue[i]
 			ent := errors.Entry{
 				Code:   uint64(q.code),
 				Lib:    int(q.lib),
@@ -59,7 +60,10 @@ func newErrBuf() *C.membio_err {
 	return (*C.membio_err)(C.calloc(1, C.size_t(unsafe.Sizeof(C.membio_err{}))))
 }
 
-func freeErrBuf(e *C.membio_err) { C.free(unsafe.Pointer(e)) }
+func freeErrBuf(e *C.membio_err) {
+	C.membio_err_release(e)
+	C.free(unsafe.Pointer(e))
+}
 
 // call runs f with a fresh capture area and returns the captured state when
 // ok reports failure. It is for calls off the hot path.

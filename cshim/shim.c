@@ -1,3 +1,4 @@
+#define MEMBIO_SHIM_INTERNAL 1
 #include <errno.h>
 #include <string.h>
 #include <limits.h>
@@ -32,6 +33,16 @@ static void membio_err_drain(membio_err *e)
     while ((code = ERR_get_error_line_data(&file, &line, &data, &flags)) != 0) {
 #endif
         membio_errq_entry *q;
+        if (e->queue == NULL) {
+            /* libc, not OPENSSL_malloc: a failure must not queue an error
+             * while the queue is being drained. Without memory the entry
+             * only counts as dropped. */
+            e->queue = malloc(sizeof(e->queue[0]) * MEMBIO_ERRQ_MAX);
+            if (e->queue == NULL) {
+                e->dropped++;
+                continue;
+            }
+        }
         if (e->nqueue == MEMBIO_ERRQ_MAX) {
             memmove(&e->queue[0], &e->queue[1],
                     sizeof(e->queue[0]) * (MEMBIO_ERRQ_MAX - 1));
@@ -46,6 +57,13 @@ static void membio_err_drain(membio_err *e)
         q->file = file;
         q->line = line;
     }
+}
+
+void membio_err_release(membio_err *e)
+{
+    free(e->queue);
+    e->queue = NULL;
+    e->nqueue = 0;
 }
 
 void membio_err_end(membio_err *e, int ret)
@@ -65,6 +83,27 @@ void membio_err_end_ssl(membio_err *e, SSL *ssl, int ret, int failed)
         e->verify_str = X509_verify_cert_error_string(e->verify_result);
     }
     membio_err_drain(e);
+}
+
+void membio_err_end_io(membio_err *e, SSL *ssl, int ret)
+{
+    e->ret = ret;
+    if (ret == 1)
+        return;
+    e->sys_errno = errno;
+    e->ssl_error = SSL_get_error(ssl, ret);
+    switch (e->ssl_error) {
+    case SSL_ERROR_SSL:
+    case SSL_ERROR_SYSCALL:
+        e->verify_result = SSL_get_verify_result(ssl);
+        e->verify_str = X509_verify_cert_error_string(e->verify_result);
+        membio_err_drain(e);
+        break;
+    default:
+        /* SSL_get_error returns the other codes only when ERR_peek_error
+         * finds the queue empty, so there is nothing to drain. */
+        break;
+    }
 }
 
 int membio_err_queue_len(void)
@@ -115,7 +154,18 @@ void membio_bio_free(membio_bio *b)
     if (b == NULL)
         return;
     BIO_free(b->bio);
+    membio_err_release(&b->err);
     OPENSSL_free(b);
+}
+
+BIO *membio_bio_ptr(membio_bio *b)
+{
+    return b->bio;
+}
+
+membio_err *membio_bio_err(membio_bio *b)
+{
+    return &b->err;
 }
 
 size_t membio_bio_pending(membio_bio *b)
@@ -123,53 +173,63 @@ size_t membio_bio_pending(membio_bio *b)
     return BIO_ctrl_pending(b->bio);
 }
 
-long membio_bio_read(membio_bio *b, void *buf, size_t len)
+/* A memory BIO's reads never queue an error and its writes queue one only
+ * when memory runs out, so the BIO calls look at the error queue only when
+ * they fail: the common case costs no look-up of the thread's error state.
+ * A failure captures the whole queue, including entries that code outside
+ * the shim may have left on this thread. */
+static void membio_bio_fail(membio_bio *b)
+{
+    membio_err *e = &b->err;
+    e->sys_errno = errno;
+    e->ret = -1;
+    e->ssl_error = 0;
+    e->verify_result = -1;
+    e->verify_str = NULL;
+    e->nqueue = 0;
+    e->dropped = 0;
+    membio_err_drain(e);
+}
+
+long membio_bio_read(membio_bio *b, unsigned char *buf, size_t len)
 {
     size_t n = 0;
-    int ok;
 
-    membio_err_begin(&b->err);
-    if (len == 0) {
-        membio_err_end(&b->err, 0);
+    if (len == 0)
         return 0;
-    }
     if (len > LONG_MAX)
         len = LONG_MAX;
-    ok = BIO_read_ex(b->bio, buf, len, &n);
-    if (!ok) {
+    errno = 0;
+    if (!BIO_read_ex(b->bio, buf, len, &n)) {
         /* An empty buffer: retry (no EOF yet) or EOF. Neither is an error
          * for the caller of MemoryBIO.read. */
-        if (BIO_should_retry(b->bio) || BIO_eof(b->bio)) {
-            membio_err_end(&b->err, 0);
+        if (BIO_should_retry(b->bio) || BIO_eof(b->bio))
             return 0;
-        }
-        membio_err_end(&b->err, -1);
-        if (b->err.nqueue == 0)
+        membio_bio_fail(b);
+        if (b->err.nqueue == 0 && b->err.dropped == 0)
             return 0;
         return -1;
     }
-    membio_err_end(&b->err, 1);
     return (long)n;
 }
 
-long membio_bio_write(membio_bio *b, const void *buf, size_t len)
+long membio_bio_write(membio_bio *b, const unsigned char *buf, size_t len)
 {
     size_t total = 0;
 
-    membio_err_begin(&b->err);
+    errno = 0;
     if (len > LONG_MAX) {
-        membio_err_end(&b->err, -1);
+        membio_bio_fail(b);
         return -1;
     }
     while (total < len) {
         size_t n = 0;
-        if (!BIO_write_ex(b->bio, (const char *)buf + total, len - total, &n) || n == 0) {
-            membio_err_end(&b->err, -1);
+        if (!BIO_write_ex(b->bio, buf + total, len - total, &n) || n == 0) {
+            membio_bio_fail(b);
             return -1;
         }
         total += n;
     }
-    membio_err_end(&b->err, 1);
     return (long)total;
 }
 

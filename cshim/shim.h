@@ -41,20 +41,33 @@ typedef struct {
     int ret;                 /* return value of the OpenSSL call */
     int ssl_error;           /* SSL_get_error for SSL I/O calls, 0 otherwise */
     int sys_errno;           /* errno right after the call */
-    long verify_result;      /* SSL_get_verify_result, -1 when there is no SSL */
-    const char *verify_str;  /* X509_verify_cert_error_string(verify_result): static */
     int nqueue;              /* entries used in queue (oldest first) */
     int dropped;             /* entries that did not fit (the oldest are dropped) */
-    membio_errq_entry queue[MEMBIO_ERRQ_MAX];
+    long verify_result;      /* SSL_get_verify_result, -1 when there is no SSL */
+    const char *verify_str;  /* X509_verify_cert_error_string(verify_result): static */
+    /* MEMBIO_ERRQ_MAX entries, allocated by the first capture that finds
+     * the queue non-empty and kept until membio_err_release: an object
+     * whose calls never fail carries only this header. */
+    membio_errq_entry *queue;
 } membio_err;
 
-/* membio_err_begin clears the error queue, errno and *e. */
+/* membio_err_begin clears the error queue, errno and *e (keeping e->queue). */
 void membio_err_begin(membio_err *e);
 /* membio_err_end records ret and errno and drains the queue into *e. */
 void membio_err_end(membio_err *e, int ret);
 /* membio_err_end_ssl is membio_err_end for an SSL call: it also records
  * SSL_get_error(ssl, ret) when failed is non-zero, and the verify result. */
 void membio_err_end_ssl(membio_err *e, SSL *ssl, int ret, int failed);
+/* membio_err_end_io is membio_err_end_ssl for SSL_read_ex and SSL_write_ex
+ * (ret 1 or 0): success records ret only, and a failure drains the queue
+ * and looks up the verify result only when SSL_get_error reports
+ * SSL_ERROR_SSL or SSL_ERROR_SYSCALL (the other codes mean the queue is
+ * empty). A successful read or write leaves nothing on the queue, so the
+ * per-record path looks up the thread's error state once, in
+ * membio_err_begin. */
+void membio_err_end_io(membio_err *e, SSL *ssl, int ret);
+/* membio_err_release frees e->queue. */
+void membio_err_release(membio_err *e);
 /* membio_err_queue_len reports the thread's queue length without changing it
  * (for tests that assert the queue is left empty). */
 int membio_err_queue_len(void);
@@ -68,34 +81,55 @@ const char *membio_runtime_version_text(void);
 unsigned long membio_compile_version_num(void);
 const char *membio_compile_version_text(void);
 
-/* ---- memory BIOs ---- */
+/* The shim's objects are opaque to Go: their fields are reached through
+ * the functions below. Besides hiding the layout, this keeps cgo from
+ * checking every argument for Go pointers (a pointer to a struct with
+ * pointer fields is checked on each call; a pointer to an incomplete
+ * struct, or to bytes, is not), which is a measurable part of a call on
+ * the per-record path. The C files define MEMBIO_SHIM_INTERNAL. */
+typedef struct membio_bio membio_bio;
+typedef struct membio_conn membio_conn;
 
-typedef struct {
+#ifdef MEMBIO_SHIM_INTERNAL
+struct membio_bio {
     BIO *bio;
     membio_err err; /* scratch for calls on this BIO; the Go owner serialises them */
-} membio_bio;
-
-membio_bio *membio_bio_new(membio_err *e);
-void membio_bio_free(membio_bio *b);
-size_t membio_bio_pending(membio_bio *b);
-/* membio_bio_read reads up to len bytes; returns the count (0 when empty) or
- * -1 on failure with b->err filled. */
-long membio_bio_read(membio_bio *b, void *buf, size_t len);
-/* membio_bio_write writes all len bytes; returns len or -1 with b->err filled. */
-long membio_bio_write(membio_bio *b, const void *buf, size_t len);
-void membio_bio_write_eof(membio_bio *b);
-
-/* ---- SSL connections ---- */
+};
 
 /* membio_conn is one SSL object with its capture area. SSL_get_app_data(ssl)
  * points back to it, so callbacks that receive an SSL* find the Go side
  * through handle. */
-typedef struct membio_conn {
+struct membio_conn {
     SSL *ssl;
     uintptr_t handle;       /* runtime/cgo.Handle of the Go *cshim.Conn, 0 when none */
     int shutdown_seen_zero; /* CPython's flag for the two-call SSL_shutdown */
     membio_err err;         /* scratch for calls on this SSL; the Go owner serialises them */
-} membio_conn;
+};
+#endif
+
+/* ---- memory BIOs ---- */
+
+membio_bio *membio_bio_new(membio_err *e);
+void membio_bio_free(membio_bio *b);
+/* membio_bio_ptr returns the BIO; membio_bio_err the capture of the last
+ * failed call. */
+BIO *membio_bio_ptr(membio_bio *b);
+membio_err *membio_bio_err(membio_bio *b);
+size_t membio_bio_pending(membio_bio *b);
+/* membio_bio_read reads up to len bytes; returns the count (0 when empty) or
+ * -1 on failure with b->err filled. */
+long membio_bio_read(membio_bio *b, unsigned char *buf, size_t len);
+/* membio_bio_write writes all len bytes; returns len or -1 with b->err filled. */
+long membio_bio_write(membio_bio *b, const unsigned char *buf, size_t len);
+void membio_bio_write_eof(membio_bio *b);
+
+/* ---- SSL connections ---- */
+
+/* membio_conn_err returns the capture of the last call on c. */
+membio_err *membio_conn_err(membio_conn *c);
+/* membio_ssl_handle returns the handle of the membio_conn of ssl (its app
+ * data), or 0 when ssl is not one of the shim's. */
+uintptr_t membio_ssl_handle(const SSL *ssl);
 
 /* ---- test support ---- */
 /* membio_memdebug_live returns the number of live OpenSSL allocations when
