@@ -54,11 +54,12 @@ func (m *MemoryBIO) Pending() int {
 		return 0
 	}
 	m.raw.Lock()
-	defer m.raw.Unlock()
-	if m.raw.Closed() {
-		return 0
+	n := 0
+	if !m.raw.Closed() {
+		n = m.raw.Pending()
 	}
-	return m.raw.Pending()
+	m.raw.Unlock()
+	return n
 }
 
 // EOF reports whether WriteEOF has been called and every buffered byte has
@@ -68,11 +69,9 @@ func (m *MemoryBIO) EOF() bool {
 		return true
 	}
 	m.raw.Lock()
-	defer m.raw.Unlock()
-	if m.raw.Closed() {
-		return true
-	}
-	return m.raw.EOFWritten() && m.raw.Pending() == 0
+	eof := m.raw.Closed() || m.raw.EOFWritten() && m.raw.Pending() == 0
+	m.raw.Unlock()
+	return eof
 }
 
 // Read removes and returns up to n buffered bytes (Python's read(n)). A
@@ -112,12 +111,14 @@ func (m *MemoryBIO) ReadInto(p []byte) (int, error) {
 	if err := m.check(); err != nil {
 		return 0, err
 	}
+	// No defer on the per-record path: the unlocks are explicit.
 	m.raw.Lock()
-	defer m.raw.Unlock()
 	if m.raw.Closed() {
+		m.raw.Unlock()
 		return 0, ErrClosed
 	}
 	n, st := m.raw.Read(p)
+	m.raw.Unlock()
 	if st != nil {
 		return 0, errors.FromLib(st)
 	}
@@ -133,14 +134,16 @@ func (m *MemoryBIO) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	m.raw.Lock()
-	defer m.raw.Unlock()
-	if m.raw.Closed() {
+	switch {
+	case m.raw.Closed():
+		m.raw.Unlock()
 		return 0, ErrClosed
-	}
-	if m.raw.EOFWritten() {
+	case m.raw.EOFWritten():
+		m.raw.Unlock()
 		return 0, errWriteAfterEOF
 	}
 	n, st := m.raw.Write(p)
+	m.raw.Unlock()
 	if st != nil {
 		return 0, errors.FromLib(st)
 	}

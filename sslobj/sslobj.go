@@ -89,6 +89,7 @@ type SSLObject struct {
 	out  *bio.MemoryBIO
 	inR  *cshim.BIO
 	outR *cshim.BIO
+	bios cshim.Pair // inR and outR in lock order
 
 	serverSide bool
 	hostname   string
@@ -178,6 +179,7 @@ func New(ctx *sslctx.SSLContext, incoming, outgoing *bio.MemoryBIO, opts Options
 		out:        outgoing,
 		inR:        inR,
 		outR:       outR,
+		bios:       cshim.MakePair(inR, outR),
 		serverSide: opts.ServerSide,
 		hostname:   hostname,
 	}
@@ -236,13 +238,13 @@ func (o *SSLObject) beginIO(handshake bool) (*sslctx.SSLContext, error) {
 		held = ctx
 	}
 	o.raw.SetOwner(o)
-	cshim.LockPair(o.inR, o.outR)
+	o.bios.Lock()
 	return held, nil
 }
 
 // endIO undoes beginIO and records the handshake state.
 func (o *SSLObject) endIO(held *sslctx.SSLContext, initFinished bool) {
-	cshim.UnlockPair(o.inR, o.outR)
+	o.bios.Unlock()
 	o.raw.ClearOwner()
 	if held != nil {
 		held.ReleaseRaw()
@@ -285,17 +287,21 @@ func (o *SSLObject) DoHandshake() error {
 	if err := o.lock(); err != nil {
 		return err
 	}
-	defer o.mu.Unlock()
+	// The I/O calls unlock without defer: they are on the per-record path.
 	held, err := o.beginIO(true)
 	if err != nil {
+		o.mu.Unlock()
 		return err
 	}
 	r := o.raw.Handshake()
 	o.endIO(held, r.InitFinished)
 	if r.Ret < 1 {
-		return o.ioError(r)
+		err = o.ioError(r)
+	} else {
+		err = o.callbackError()
 	}
-	return o.callbackError()
+	o.mu.Unlock()
+	return err
 }
 
 // Read decrypts and returns up to n bytes of plaintext (Python's
@@ -339,11 +345,13 @@ func (o *SSLObject) ReadInto(p []byte) (int, error) {
 	if err := o.lock(); err != nil {
 		return 0, err
 	}
-	defer o.mu.Unlock()
 	if len(p) == 0 {
+		o.mu.Unlock()
 		return 0, nil
 	}
-	return o.readLocked(p)
+	n, err := o.readLocked(p)
+	o.mu.Unlock()
+	return n, err
 }
 
 func (o *SSLObject) readLocked(p []byte) (int, error) {
@@ -373,17 +381,21 @@ func (o *SSLObject) Write(p []byte) (int, error) {
 	if err := o.lock(); err != nil {
 		return 0, err
 	}
-	defer o.mu.Unlock()
 	held, err := o.beginIO(false)
 	if err != nil {
+		o.mu.Unlock()
 		return 0, err
 	}
 	r := o.raw.Write(p)
 	o.endIO(held, r.InitFinished)
+	n := 0
 	if r.Ret == 1 {
-		return r.N, o.callbackError()
+		n, err = r.N, o.callbackError()
+	} else {
+		err = o.ioError(r)
 	}
-	return 0, o.ioError(r)
+	o.mu.Unlock()
+	return n, err
 }
 
 // WriteDrain is Write followed by the outgoing MemoryBIO's ReadInto(out),
@@ -399,21 +411,25 @@ func (o *SSLObject) WriteDrain(p, out []byte) (n, m int, err error) {
 	if err := o.lock(); err != nil {
 		return 0, 0, err
 	}
-	defer o.mu.Unlock()
 	held, err := o.beginIO(false)
 	if err != nil {
+		o.mu.Unlock()
 		return 0, 0, err
 	}
 	if len(out) > 0 && o.outR.Closed() {
 		o.endIO(held, o.initDone)
+		o.mu.Unlock()
 		return 0, 0, bio.ErrClosed
 	}
 	r := o.raw.WriteDrain(p, out)
 	o.endIO(held, r.InitFinished)
 	if r.Ret == 1 {
-		return r.N, r.Moved, o.callbackError()
+		n, err = r.N, o.callbackError()
+	} else {
+		err = o.ioError(r)
 	}
-	return 0, r.Moved, o.ioError(r)
+	o.mu.Unlock()
+	return n, r.Moved, err
 }
 
 // FeedReadInto is the incoming MemoryBIO's Write(in) followed by
@@ -428,32 +444,39 @@ func (o *SSLObject) FeedReadInto(in, p []byte) (int, error) {
 	if err := o.lock(); err != nil {
 		return 0, err
 	}
-	defer o.mu.Unlock()
 	held, err := o.beginIO(false)
 	if err != nil {
+		o.mu.Unlock()
 		return 0, err
 	}
 	if len(in) > 0 {
+		err = nil
 		if o.inR.Closed() {
-			o.endIO(held, o.initDone)
-			return 0, bio.ErrClosed
+			err = bio.ErrClosed
+		} else if o.inR.EOFWritten() {
+			err = errWriteAfterEOF
 		}
-		if o.inR.EOFWritten() {
+		if err != nil {
 			o.endIO(held, o.initDone)
-			return 0, errWriteAfterEOF
+			o.mu.Unlock()
+			return 0, err
 		}
 	}
 	r := o.raw.FeedRead(in, p)
 	o.endIO(held, r.InitFinished)
+	n := 0
 	switch {
 	case r.Ret == 1:
-		return r.N, o.callbackError()
+		n, err = r.N, o.callbackError()
 	case r.Ret < 0 && r.SSLError == 0:
-		return 0, errors.FromLib(o.raw.State())
+		err = errors.FromLib(o.raw.State())
 	case r.SSLError == sslErrorZeroReturn && r.Shutdown == cshim.ReceivedShutdown:
-		return 0, o.callbackError()
+		err = o.callbackError()
+	default:
+		err = o.ioError(r)
 	}
-	return 0, o.ioError(r)
+	o.mu.Unlock()
+	return n, err
 }
 
 var errWriteAfterEOF = errors.Plain("cannot write() after write_eof()")
