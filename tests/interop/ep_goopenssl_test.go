@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -140,38 +139,12 @@ func (e goOpenSSLEP) serve(t *testing.T, sc *scenario) (string, func() []result)
 		return openssl.SSLTLSExtErrOK
 	})
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(procTimeout))
-	t.Cleanup(func() { ln.Close() })
-	ch := make(chan []result, 1)
-	go func() {
-		var out []result
-		defer func() { ch <- out }()
-		for range sc.conns() {
-			raw, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			sni.set("")
-			r := goOpenSSLServeConn(raw, ctx, sc)
-			r.sni = sni.get()
-			out = append(out, r)
-		}
-	}()
-	var once sync.Once
-	var res []result
-	return ln.Addr().String(), func() []result {
-		once.Do(func() {
-			select {
-			case res = <-ch:
-			case <-time.After(connTimeout):
-				t.Errorf("go-openssl server: not done %v after the client", connTimeout)
-			}
-			ln.Close()
-		})
-		return res
-	}
+	return serveTCP(t, "go-openssl", sc, func(raw net.Conn) result {
+		sni.set("")
+		r := goOpenSSLServeConn(raw, ctx, sc)
+		r.sni = sni.get()
+		return r
+	})
 }
 
 func goOpenSSLServeConn(raw net.Conn, ctx *openssl.Ctx, sc *scenario) (r result) {

@@ -12,7 +12,6 @@ import (
 	"os"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -142,38 +141,12 @@ func (e goTLSEP) serve(t *testing.T, sc *scenario) (string, func() []result) {
 		return nil, nil
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(procTimeout))
-	t.Cleanup(func() { ln.Close() })
-	ch := make(chan []result, 1)
-	go func() {
-		var out []result
-		defer func() { ch <- out }()
-		for range sc.conns() {
-			raw, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			sni.set("")
-			r := goServeConn(raw, cfg, sc)
-			r.sni = sni.get()
-			out = append(out, r)
-		}
-	}()
-	var once sync.Once
-	var res []result
-	return ln.Addr().String(), func() []result {
-		once.Do(func() {
-			select {
-			case res = <-ch:
-			case <-time.After(connTimeout):
-				t.Errorf("crypto/tls server: not done %v after the client", connTimeout)
-			}
-			ln.Close()
-		})
-		return res
-	}
+	return serveTCP(t, "crypto/tls", sc, func(raw net.Conn) result {
+		sni.set("")
+		r := goServeConn(raw, cfg, sc)
+		r.sni = sni.get()
+		return r
+	})
 }
 
 func goServeConn(raw net.Conn, cfg *tls.Config, sc *scenario) (r result) {

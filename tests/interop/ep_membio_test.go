@@ -7,7 +7,6 @@ import (
 	"hash"
 	"io"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -82,37 +81,9 @@ func (e membioEP) serve(t *testing.T, sc *scenario) (string, func() []result) {
 	sni := &sniRecorder{}
 	ctx, err := membioServerContext(e.p, sc, sni)
 	require.NoError(t, err, "membio server context")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(procTimeout))
-	t.Cleanup(func() { ln.Close() })
-	ch := make(chan []result, 1)
-	go func() {
-		var out []result
-		defer func() { ch <- out }()
-		for range sc.conns() {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			out = append(out, membioServeConn(ctx, sni, conn, sc))
-		}
-	}()
-	var once sync.Once
-	var res []result
-	return ln.Addr().String(), func() []result {
-		once.Do(func() {
-			// The client is done: connections it never made will not come.
-			// Wait a moment for one still in the accept queue, then stop.
-			select {
-			case res = <-ch:
-			case <-time.After(connTimeout):
-				t.Errorf("membio server: not done %v after the client", connTimeout)
-			}
-			ln.Close()
-		})
-		return res
-	}
+	return serveTCP(t, "membio", sc, func(conn net.Conn) result {
+		return membioServeConn(ctx, sni, conn, sc)
+	})
 }
 
 func membioServeConn(ctx membioContext, sni *sniRecorder, conn net.Conn, sc *scenario) (r result) {

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/membio/membio/tests/pki"
 	"github.com/membio/membio/tests/pypeer"
 )
@@ -329,6 +331,46 @@ func dialRetry(addr string) (net.Conn, error) {
 			return nil, err
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// serveTCP runs an in-process server for sc: it listens on 127.0.0.1 and,
+// in one goroutine, accepts sc.conns() connections one after the other and
+// hands each to handle, which owns the connection and returns its result.
+// It returns the address and a function that waits for the results; name
+// labels the server in failure messages.
+func serveTCP(t *testing.T, name string, sc *scenario, handle func(net.Conn) result) (string, func() []result) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(procTimeout))
+	t.Cleanup(func() { ln.Close() })
+	ch := make(chan []result, 1)
+	go func() {
+		var out []result
+		defer func() { ch <- out }()
+		for range sc.conns() {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out = append(out, handle(conn))
+		}
+	}()
+	var once sync.Once
+	var res []result
+	return ln.Addr().String(), func() []result {
+		once.Do(func() {
+			// The client is done: connections it never made will not come.
+			// Wait a moment for one still in the accept queue, then stop.
+			select {
+			case res = <-ch:
+			case <-time.After(connTimeout):
+				t.Errorf("%s server: not done %v after the client", name, connTimeout)
+			}
+			ln.Close()
+		})
+		return res
 	}
 }
 
