@@ -124,20 +124,13 @@ func membioServeConn(ctx membioContext, sni *sniRecorder, conn net.Conn, sc *sce
 	buf := make([]byte, 64<<10)
 	serverCloses := sc.close == closeByServer || sc.close == truncByServer
 	for !serverCloses || r.received < int64(sc.send) {
-		n, err := p.Read(buf)
+		n, err := membioRead(p, buf, h, &r)
 		if err == io.EOF {
-			r.peerClose = "close_notify"
 			break
 		}
 		if err != nil {
-			if errors.Is(err, errors.ErrEOF) {
-				r.peerClose = "eof"
-			}
-			r.fail("read", err)
 			return r
 		}
-		h.Write(buf[:n])
-		r.received += int64(n)
 		if _, err := p.Write(buf[:n]); err != nil {
 			r.fail("write", err)
 			return r
@@ -255,20 +248,10 @@ func membioEcho(p *Pump, data []byte, h hash.Hash, r *result) bool {
 			return false
 		}
 		for need := len(piece); need > 0; {
-			n, err := p.Read(buf[:min(need, len(buf))])
-			if err == io.EOF {
-				r.peerClose = "close_notify"
-				return true
-			}
+			n, err := membioRead(p, buf[:min(need, len(buf))], h, r)
 			if err != nil {
-				if errors.Is(err, errors.ErrEOF) {
-					r.peerClose = "eof"
-				}
-				r.fail("read", err)
-				return false
+				return err == io.EOF
 			}
-			h.Write(buf[:n])
-			r.received += int64(n)
 			need -= n
 		}
 	}
@@ -283,19 +266,29 @@ func membioReadToEnd(p *Pump, h hash.Hash, r *result) bool {
 	}
 	buf := make([]byte, 64<<10)
 	for {
-		n, err := p.Read(buf)
-		if err == io.EOF {
-			r.peerClose = "close_notify"
-			return true
+		if _, err := membioRead(p, buf, h, r); err != nil {
+			return err == io.EOF
 		}
-		if err != nil {
-			if errors.Is(err, errors.ErrEOF) {
-				r.peerClose = "eof"
-			}
-			r.fail("read", err)
-			return false
-		}
-		h.Write(buf[:n])
-		r.received += int64(n)
 	}
+}
+
+// membioRead reads once into buf and adds what arrives to h and r.received.
+// On the peer's close_notify it records it and returns io.EOF; on another
+// error it records the failure and returns the error.
+func membioRead(p *Pump, buf []byte, h hash.Hash, r *result) (int, error) {
+	n, err := p.Read(buf)
+	if err == io.EOF {
+		r.peerClose = "close_notify"
+		return 0, err
+	}
+	if err != nil {
+		if errors.Is(err, errors.ErrEOF) {
+			r.peerClose = "eof"
+		}
+		r.fail("read", err)
+		return 0, err
+	}
+	h.Write(buf[:n])
+	r.received += int64(n)
+	return n, nil
 }
