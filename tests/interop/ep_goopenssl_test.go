@@ -260,22 +260,8 @@ func goOpenSSLDialOnce(ctx *openssl.Ctx, sc *scenario, addr string) (r result) {
 	goOpenSSLDescribe(&r, c)
 	h := sha256.New()
 	defer func() { r.sha = hex.EncodeToString(h.Sum(nil)) }()
-	data := sc.data()
-	buf := make([]byte, 64<<10)
-	for off := 0; off < len(data); {
-		piece := data[off:min(off+len(buf), len(data))]
-		off += len(piece)
-		if _, err := c.Write(piece); err != nil {
-			r.goOpenSSLFail("write", err)
-			return r
-		}
-		n, err := io.ReadFull(c, buf[:len(piece)])
-		h.Write(buf[:n])
-		r.received += int64(n)
-		if err != nil {
-			r.goOpenSSLFail("read", err)
-			return r
-		}
+	if !echoPieces(c, sc.data(), h, &r, r.goOpenSSLFail) {
+		return r
 	}
 	switch sc.close {
 	case closeByClient:
@@ -285,7 +271,7 @@ func goOpenSSLDialOnce(ctx *openssl.Ctx, sc *scenario, addr string) (r result) {
 		}
 		r.peerClose = "close_notify"
 	case closeByServer, truncByServer, waitForServer:
-		_, err := c.Read(buf)
+		_, err := c.Read(make([]byte, 64<<10))
 		if err != io.EOF && err != io.ErrUnexpectedEOF {
 			if err == nil {
 				err = fmt.Errorf("data after the echo")

@@ -239,22 +239,8 @@ func goDialOnce(cfg *tls.Config, sc *scenario, addr string) (r result) {
 	goDescribe(&r, tc.ConnectionState())
 	h := sha256.New()
 	defer func() { r.sha = hex.EncodeToString(h.Sum(nil)) }()
-	data := sc.data()
-	buf := make([]byte, 64<<10)
-	for off := 0; off < len(data); {
-		piece := data[off:min(off+len(buf), len(data))]
-		off += len(piece)
-		if _, err := tc.Write(piece); err != nil {
-			r.goFail("write", err)
-			return r
-		}
-		n, err := io.ReadFull(tc, buf[:len(piece)])
-		h.Write(buf[:n])
-		r.received += int64(n)
-		if err != nil {
-			r.goFail("read", err)
-			return r
-		}
+	if !echoPieces(tc, sc.data(), h, &r, r.goFail) {
+		return r
 	}
 	switch sc.close {
 	case closeByClient:

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"net"
 	"os"
@@ -372,6 +373,29 @@ func serveTCP(t *testing.T, name string, sc *scenario, handle func(net.Conn) res
 		})
 		return res
 	}
+}
+
+// echoPieces sends data over c in 64 KiB pieces and reads each piece's echo
+// before the next, adding what arrives to h and r.received. It records a
+// failure with fail (stage "write" or "read") and then reports false.
+func echoPieces(c io.ReadWriter, data []byte, h hash.Hash, r *result, fail func(stage string, err error)) bool {
+	buf := make([]byte, 64<<10)
+	for off := 0; off < len(data); {
+		piece := data[off:min(off+len(buf), len(data))]
+		off += len(piece)
+		if _, err := c.Write(piece); err != nil {
+			fail("write", err)
+			return false
+		}
+		n, err := io.ReadFull(c, buf[:len(piece)])
+		h.Write(buf[:n])
+		r.received += int64(n)
+		if err != nil {
+			fail("read", err)
+			return false
+		}
+	}
+	return true
 }
 
 // Alerts, by their TLS number and by the mnemonic OpenSSL (and so Python's
