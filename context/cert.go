@@ -262,11 +262,11 @@ func reprName(name []RDN) string {
 	for i, rdn := range name {
 		attrs := make([]string, len(rdn))
 		for j, a := range rdn {
-			v := pyStr(a.Value)
+			v := errors.PythonRepr(a.Value)
 			if a.BitString != nil {
 				v = pyBytes(a.BitString)
 			}
-			attrs[j] = pyTuple([]string{pyStr(a.Name), v})
+			attrs[j] = pyTuple([]string{errors.PythonRepr(a.Name), v})
 		}
 		rdns[i] = pyTuple(attrs)
 	}
@@ -276,7 +276,7 @@ func reprName(name []RDN) string {
 func reprStrings(ss []string) string {
 	items := make([]string, len(ss))
 	for i, s := range ss {
-		items[i] = pyStr(s)
+		items[i] = errors.PythonRepr(s)
 	}
 	return pyTuple(items)
 }
@@ -290,21 +290,21 @@ func (c *Certificate) PythonRepr() string {
 		return "{}"
 	}
 	var parts []string
-	add := func(k, v string) { parts = append(parts, pyStr(k)+": "+v) }
+	add := func(k, v string) { parts = append(parts, errors.PythonRepr(k)+": "+v) }
 	add("subject", reprName(c.Subject))
 	add("issuer", reprName(c.Issuer))
 	add("version", strconv.Itoa(c.Version))
-	add("serialNumber", pyStr(c.SerialNumber))
-	add("notBefore", pyStr(c.NotBefore))
-	add("notAfter", pyStr(c.NotAfter))
+	add("serialNumber", errors.PythonRepr(c.SerialNumber))
+	add("notBefore", errors.PythonRepr(c.NotBefore))
+	add("notAfter", errors.PythonRepr(c.NotAfter))
 	if c.SubjectAltName != nil {
 		items := make([]string, len(c.SubjectAltName))
 		for i, gn := range c.SubjectAltName {
-			v := pyStr(gn.Value)
+			v := errors.PythonRepr(gn.Value)
 			if gn.Type == "DirName" {
 				v = reprName(gn.DirName)
 			}
-			items[i] = pyTuple([]string{pyStr(gn.Type), v})
+			items[i] = pyTuple([]string{errors.PythonRepr(gn.Type), v})
 		}
 		add("subjectAltName", pyTuple(items))
 	}

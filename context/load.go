@@ -306,7 +306,7 @@ func (c *SSLContext) SetECDHCurve(name string) error {
 	defer c.unlockSet()
 	known, st := raw.SetECDHCurve(name)
 	if !known {
-		return errors.NewValueError("unknown elliptic curve name " + pyStr(name))
+		return errors.NewValueError("unknown elliptic curve name " + errors.PythonRepr(name))
 	}
 	if st != nil {
 		return errors.FromLib(st)

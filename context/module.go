@@ -45,10 +45,10 @@ func (p Purpose) String() string {
 func (p Purpose) objRepr() string {
 	oid := "None"
 	if p.OID != "" {
-		oid = pyStr(p.OID)
+		oid = errors.PythonRepr(p.OID)
 	}
 	return fmt.Sprintf("_ASN1Object(nid=%d, shortname=%s, longname=%s, oid=%s)",
-		p.NID, pyStr(p.ShortName), pyStr(p.LongName), oid)
+		p.NID, errors.PythonRepr(p.ShortName), errors.PythonRepr(p.LongName), oid)
 }
 
 // PythonRepr returns Python's repr, such as "<Purpose.SERVER_AUTH:
@@ -93,7 +93,7 @@ func objFromText(s string, oidOnly bool) (Purpose, error) {
 	if len(short) > 100 {
 		short = short[:100]
 	}
-	return Purpose{}, errors.NewValueError("unknown object " + pyStr(short))
+	return Purpose{}, errors.NewValueError("unknown object " + errors.PythonRepr(short))
 }
 
 // ASN1ObjectFromNID looks an object up by NID (Python's
@@ -287,12 +287,12 @@ func CertTimeToSeconds(certTime string) (int64, error) {
 		}
 	}
 	if monthNum == 0 {
-		return 0, errors.NewValueError(fmt.Sprintf("time data %s does not match format \"%%b%s\"", pyStr(certTime), format))
+		return 0, errors.NewValueError(fmt.Sprintf("time data %s does not match format \"%%b%s\"", errors.PythonRepr(certTime), format))
 	}
 	rest := certTime[3:]
 	m := certTimeRE.FindStringSubmatchIndex(rest)
 	if m == nil {
-		return 0, errors.NewValueError(fmt.Sprintf("time data %s does not match format %s", pyStr(rest), pyStr(format)))
+		return 0, errors.NewValueError(fmt.Sprintf("time data %s does not match format %s", errors.PythonRepr(rest), errors.PythonRepr(format)))
 	}
 	if m[1] != len(rest) {
 		return 0, errors.NewValueError("unconverted data remains: " + rest[m[1]:])

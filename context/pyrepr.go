@@ -1,60 +1,8 @@
 package context
 
-import (
-	"strconv"
-	"strings"
-	"unicode"
-	"unicode/utf8"
-)
+import "strings"
 
 const hexDigits = "0123456789abcdef"
-
-// pyStr returns Python's repr() of the str s.
-func pyStr(s string) string {
-	quote := byte('\'')
-	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
-		quote = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(quote)
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b.WriteString(`\x`)
-			b.WriteByte(hexDigits[s[i]>>4])
-			b.WriteByte(hexDigits[s[i]&0xf])
-		case r == rune(quote) || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r < 0x20 || r == 0x7f:
-			b.WriteString(`\x`)
-			b.WriteByte(hexDigits[r>>4])
-			b.WriteByte(hexDigits[r&0xf])
-		case r < 0x80 || (unicode.IsPrint(r) && r != 0xad):
-			b.WriteRune(r)
-		case r <= 0xff:
-			b.WriteString(`\x`)
-			b.WriteByte(hexDigits[r>>4])
-			b.WriteByte(hexDigits[r&0xf])
-		case r <= 0xffff:
-			b.WriteString(`\u`)
-			b.WriteString(leftPad(strconv.FormatInt(int64(r), 16), 4))
-		default:
-			b.WriteString(`\U`)
-			b.WriteString(leftPad(strconv.FormatInt(int64(r), 16), 8))
-		}
-		i += size
-	}
-	b.WriteByte(quote)
-	return b.String()
-}
 
 // pyBytes returns Python's repr() of the bytes p.
 func pyBytes(p []byte) string {
@@ -86,13 +34,6 @@ func pyBytes(p []byte) string {
 	}
 	b.WriteByte(quote)
 	return b.String()
-}
-
-func leftPad(s string, n int) string {
-	for len(s) < n {
-		s = "0" + s
-	}
-	return s
 }
 
 // pyTuple renders a Python tuple of already rendered items.

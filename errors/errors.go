@@ -118,7 +118,7 @@ func (e *SSLError) Is(target error) bool { return target == ErrSSL || target == 
 // back to str(self.args) when strerror is None).
 func (e *SSLError) PythonString() string {
 	if e.ArgsOnly {
-		return "(" + pyRepr(e.Strerror) + ",)"
+		return "(" + PythonRepr(e.Strerror) + ",)"
 	}
 	return e.Strerror
 }

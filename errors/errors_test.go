@@ -201,7 +201,8 @@ func TestPythonReprMatchesPython(t *testing.T) {
 		t.Fatal("python3 not found on PATH: make deps installs it")
 	}
 	inputs := []string{"x", "it's", `say "hi"`, `both ' and "`, "tab\tnl\nr\r", `back\slash`,
-		"é", "\x00\x1f\x7f", "\u00a0\u00ad", "\u200b", "😀", "\U000e0001", "日本語"}
+		"é", "\x00\x1f\x7f", "\u00a0\u00ad", "\u200b", "😀", "\U000e0001", "日本語",
+		"\u00ad", "soft\u00adhyphen"} // U+00AD SOFT HYPHEN is a format character: '\xad'
 	in, err := json.Marshal(inputs)
 	require.NoError(t, err)
 	cmd := exec.Command(py, "-c", "import json, sys\nfor a in json.load(sys.stdin): print(repr(a))")
@@ -212,7 +213,7 @@ func TestPythonReprMatchesPython(t *testing.T) {
 	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
 	require.Len(t, lines, len(inputs))
 	for i, s := range inputs {
-		assert.Equal(t, lines[i], pyRepr(s), "repr(%q)", s)
+		assert.Equal(t, lines[i], PythonRepr(s), "repr(%q)", s)
 	}
 }
 

@@ -44,7 +44,7 @@ func NewPathError(op, path string, errno syscall.Errno) error {
 func (e *OSError) Error() string {
 	s := "[Errno " + strconv.Itoa(int(e.Errno)) + "] " + e.Strerror
 	if e.Filename != "" {
-		s += ": " + pyRepr(e.Filename)
+		s += ": " + PythonRepr(e.Filename)
 	}
 	return s
 }

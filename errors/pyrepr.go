@@ -7,13 +7,16 @@ import (
 	"unicode/utf8"
 )
 
-// pyRepr returns Python's repr() of the str s: single quotes unless s
-// contains a single quote and no double quote, backslash escapes for the
-// quote, backslash, \t, \n and \r, and \xNN, \uNNNN or \UNNNNNNNN for other
-// non-printable characters. Invalid UTF-8 bytes are shown as \xNN, as
-// Python would show the surrogate-escaped characters it decodes them to
-// (\udcNN); the difference only matters for non-UTF-8 file names.
-func pyRepr(s string) string {
+// PythonRepr returns Python's repr() of the str s, for messages and reprs
+// in Python's format: single quotes unless s contains a single quote and no
+// double quote, backslash escapes for the quote, backslash, \t, \n and \r,
+// and \xNN, \uNNNN or \UNNNNNNNN for the characters Python's
+// str.isprintable() rejects (control and format characters such as U+00AD,
+// separators other than the space, unassigned and private-use code points).
+// Invalid UTF-8 bytes are shown as \xNN, as Python would show the
+// surrogate-escaped characters it decodes them to (\udcNN); the difference
+// only matters for non-UTF-8 file names.
+func PythonRepr(s string) string {
 	quote := byte('\'')
 	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
 		quote = '"'
