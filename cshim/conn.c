@@ -192,27 +192,39 @@ membio_io membio_conn_write_drain(membio_conn *c, const unsigned char *buf, size
     return r;
 }
 
-membio_io membio_conn_feed_read(membio_conn *c, const unsigned char *in, size_t inlen,
-                                unsigned char *buf, size_t len)
+/* membio_conn_feed appends inlen bytes to the incoming BIO. It returns 1,
+ * or 0 with c->err filled and *r set to the failure result. */
+static int membio_conn_feed(membio_conn *c, const unsigned char *in, size_t inlen,
+                            membio_io *r)
 {
-    static unsigned char empty[1];
     BIO *rbio = SSL_get_rbio(c->ssl);
-    size_t total = 0, n = 0;
-    membio_io r;
-    int ret = 1;
+    size_t total = 0;
 
-    membio_err_begin(&c->err);
     while (total < inlen) {
         size_t w = 0;
         if (!BIO_write_ex(rbio, in + total, inlen - total, &w) || w == 0) {
             membio_err_end(&c->err, -1);
-            r = membio_io_result(c, -1, 0);
-            r.ssl_error = 0;
-            r.moved = total;
-            return r;
+            *r = membio_io_result(c, -1, 0);
+            r->ssl_error = 0;
+            r->moved = total;
+            return 0;
         }
         total += w;
     }
+    return 1;
+}
+
+membio_io membio_conn_feed_read(membio_conn *c, const unsigned char *in, size_t inlen,
+                                unsigned char *buf, size_t len)
+{
+    static unsigned char empty[1];
+    size_t n = 0;
+    membio_io r;
+    int ret = 1;
+
+    membio_err_begin(&c->err);
+    if (!membio_conn_feed(c, in, inlen, &r))
+        return r;
     if (len > 0) {
         if (buf == NULL)
             buf = empty;
@@ -224,8 +236,63 @@ membio_io membio_conn_feed_read(membio_conn *c, const unsigned char *in, size_t 
         c->err.ret = 1;
     }
     r = membio_io_result(c, ret, n);
-    r.moved = total;
+    r.moved = inlen;
     return r;
+}
+
+membio_io membio_conn_feed_read_all(membio_conn *c, const unsigned char *in, size_t inlen,
+                                    unsigned char *buf, size_t len,
+                                    unsigned char *out, size_t outlen)
+{
+    size_t total = 0;
+    membio_io r;
+    int ret = 1;
+
+    membio_err_begin(&c->err);
+    if (!membio_conn_feed(c, in, inlen, &r))
+        return r;
+    /* A successful read leaves the queue empty (see membio_err_end_io),
+     * so the failing read that ends the loop still starts from an empty
+     * queue, as SSL_get_error requires. */
+    while (total < len) {
+        size_t n = 0;
+        ret = SSL_read_ex(c->ssl, buf + total, len - total, &n);
+        if (!ret)
+            break;
+        total += n;
+    }
+    if (ret)
+        c->err.ret = 1;
+    else
+        membio_err_end_io(&c->err, c->ssl, ret);
+    r = membio_io_result(c, ret, total);
+    if (outlen > 0) {
+        size_t got = 0;
+        /* A memory BIO's reads queue nothing (see membio_bio_read). */
+        if (BIO_read_ex(SSL_get_wbio(c->ssl), out, outlen, &got))
+            r.moved = got;
+    }
+    return r;
+}
+
+void membio_conn_set_release_buffers(membio_conn *c, int on)
+{
+    if (on) {
+        SSL_set_mode(c->ssl, SSL_MODE_RELEASE_BUFFERS);
+        SSL_free_buffers(c->ssl);
+    } else {
+        SSL_clear_mode(c->ssl, SSL_MODE_RELEASE_BUFFERS);
+    }
+}
+
+int membio_conn_release_buffers(membio_conn *c)
+{
+    return (SSL_get_mode(c->ssl) & SSL_MODE_RELEASE_BUFFERS) != 0;
+}
+
+int membio_conn_free_buffers(membio_conn *c)
+{
+    return SSL_free_buffers(c->ssl);
 }
 
 /* membio_conn_shutdown is CPython's unwrap loop for memory BIOs: up to two

@@ -275,6 +275,29 @@ func (c *Conn) FeedRead(in, p []byte) IOResult {
 	return ioResult(C.membio_conn_feed_read(c.c, bytePtr(in), C.size_t(len(in)), bytePtr(p), C.size_t(len(p))))
 }
 
+// FeedReadAll appends in to the incoming BIO, makes SSL_read_ex calls
+// into p until p is full or a call fails, then moves up to len(out) bytes
+// of the outgoing BIO into out, in one cgo call. N counts the bytes of
+// every successful read and Moved the bytes drained; Ret is 1 when p
+// filled up, else the failed read's result (SSLError and State describe
+// it). A failure to feed is reported as by FeedRead. The caller holds the
+// BIO locks.
+func (c *Conn) FeedReadAll(in, p, out []byte) IOResult {
+	return ioResult(C.membio_conn_feed_read_all(c.c, bytePtr(in), C.size_t(len(in)),
+		bytePtr(p), C.size_t(len(p)), bytePtr(out), C.size_t(len(out))))
+}
+
+// SetReleaseBuffers sets or clears SSL_MODE_RELEASE_BUFFERS; setting it
+// also frees the record buffers now if they hold no data.
+func (c *Conn) SetReleaseBuffers(on bool) { C.membio_conn_set_release_buffers(c.c, cbool(on)) }
+
+// ReleaseBuffers reports whether SSL_MODE_RELEASE_BUFFERS is set.
+func (c *Conn) ReleaseBuffers() bool { return C.membio_conn_release_buffers(c.c) != 0 }
+
+// FreeBuffers is SSL_free_buffers: it frees the record buffers and
+// reports true, or reports false when they hold data.
+func (c *Conn) FreeBuffers() bool { return C.membio_conn_free_buffers(c.c) != 0 }
+
 // Shutdown runs CPython's unwrap loop (up to two SSL_shutdown calls). The
 // caller holds the BIO locks.
 func (c *Conn) Shutdown() IOResult {

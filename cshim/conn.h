@@ -52,6 +52,25 @@ membio_io membio_conn_write_drain(membio_conn *c, const unsigned char *buf, size
  * returns ret -1 with ssl_error 0 and c->err filled. */
 membio_io membio_conn_feed_read(membio_conn *c, const unsigned char *in, size_t inlen,
                                 unsigned char *buf, size_t len);
+/* membio_conn_feed_read_all is membio_conn_feed_read that goes on reading
+ * and then drains: SSL_read_ex into buf + r.n until len bytes are read or
+ * a read fails, then up to outlen bytes of the outgoing BIO into out
+ * (r.moved). r.ret is 1 when buf filled up, else the failed read's (0,
+ * with r.ssl_error and c->err describing it); r.n counts the bytes of
+ * every successful read. A failure to feed is reported as by
+ * membio_conn_feed_read, with nothing read or drained. */
+membio_io membio_conn_feed_read_all(membio_conn *c, const unsigned char *in, size_t inlen,
+                                    unsigned char *buf, size_t len,
+                                    unsigned char *out, size_t outlen);
+/* membio_conn_set_release_buffers sets (on != 0) or clears
+ * SSL_MODE_RELEASE_BUFFERS; setting it also frees the record buffers now
+ * when they hold no data. */
+void membio_conn_set_release_buffers(membio_conn *c, int on);
+/* membio_conn_release_buffers is SSL_MODE_RELEASE_BUFFERS's state. */
+int membio_conn_release_buffers(membio_conn *c);
+/* membio_conn_free_buffers is SSL_free_buffers: it frees the record
+ * buffers and returns 1, or returns 0 when they hold data. */
+int membio_conn_free_buffers(membio_conn *c);
 int membio_conn_pending(membio_conn *c);
 
 /* Accessors. */

@@ -70,6 +70,10 @@ func (c *Conn) Read(p []byte) IOResult                        { return IOResult{
 func (c *Conn) Write(p []byte) IOResult                       { return IOResult{} }
 func (c *Conn) WriteDrain(p, out []byte) IOResult             { return IOResult{} }
 func (c *Conn) FeedRead(in, p []byte) IOResult                { return IOResult{} }
+func (c *Conn) FeedReadAll(in, p, out []byte) IOResult        { return IOResult{} }
+func (c *Conn) SetReleaseBuffers(on bool)                     {}
+func (c *Conn) ReleaseBuffers() bool                          { return false }
+func (c *Conn) FreeBuffers() bool                             { return false }
 func (c *Conn) Shutdown() IOResult                            { return IOResult{} }
 func (c *Conn) Pending() int                                  { return 0 }
 func (c *Conn) InitFinished() bool                            { return false }

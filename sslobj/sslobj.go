@@ -479,6 +479,100 @@ func (o *SSLObject) FeedReadInto(in, p []byte) (int, error) {
 	return n, err
 }
 
+// FeedReadAll is the event loop's receive step in one call into OpenSSL:
+// the incoming MemoryBIO's Write(in), then ReadInto(p) record after record
+// until p is full or no complete record is left, then the outgoing
+// MemoryBIO's ReadInto(out). It returns the count n of plaintext bytes
+// decrypted into p[:n], the count m of ciphertext bytes drained into
+// out[:m] (whatever the reads produced, such as a TLS 1.3 key update
+// answer or an alert, to send to the peer; what does not fit stays in the
+// outgoing BIO), and:
+//
+//   - nil when p filled up: more plaintext may be waiting, call again
+//     (with nil in);
+//   - an error matching errors.ErrWantRead when it stopped for lack of
+//     ciphertext, possibly with n > 0;
+//   - nil with n < len(p) after the peer's close_notify, as ReadInto
+//     reports it (0 and nil on later calls);
+//   - any other error of ReadInto, possibly with n > 0: the plaintext
+//     before the failing record is in p[:n].
+//
+// As with io.Reader, process p[:n] (and send out[:m]) before looking at
+// the error. in is fed with FeedReadInto's rules: after the incoming BIO's
+// WriteEOF or Close nothing is fed, read or drained. An empty p only feeds
+// and drains; an empty out leaves the outgoing BIO alone (after the
+// outgoing BIO's Close, out must be empty). It does not allocate. With a p
+// of a few records it also saves the call that ends in want-read.
+func (o *SSLObject) FeedReadAll(in, p, out []byte) (n, m int, err error) {
+	if err := o.lock(); err != nil {
+		return 0, 0, err
+	}
+	held, err := o.beginIO(false)
+	if err != nil {
+		o.mu.Unlock()
+		return 0, 0, err
+	}
+	if len(in) > 0 {
+		if o.inR.Closed() {
+			err = bio.ErrClosed
+		} else if o.inR.EOFWritten() {
+			err = errWriteAfterEOF
+		}
+	}
+	if err == nil && len(out) > 0 && o.outR.Closed() {
+		err = bio.ErrClosed
+	}
+	if err != nil {
+		o.endIO(held, o.initDone)
+		o.mu.Unlock()
+		return 0, 0, err
+	}
+	r := o.raw.FeedReadAll(in, p, out)
+	o.endIO(held, r.InitFinished)
+	switch {
+	case r.Ret == 1:
+		err = o.callbackError()
+	case r.Ret < 0 && r.SSLError == 0:
+		err = errors.FromLib(o.raw.State())
+	case r.SSLError == sslErrorZeroReturn && r.Shutdown == cshim.ReceivedShutdown:
+		err = o.callbackError()
+	default:
+		err = o.ioError(r)
+	}
+	o.mu.Unlock()
+	return r.N, r.Moved, err
+}
+
+// SetReleaseBuffers turns OpenSSL's SSL_MODE_RELEASE_BUFFERS on or off for
+// o. SSLContext turns it on for every object, as Python's does: a
+// connection then frees its two record buffers (about 17 KiB each)
+// whenever they are empty, so an idle connection holds none, at the price
+// of allocating and freeing a buffer for every record read and written.
+// A connection about to move a burst of records can turn it off and turn
+// it back on when it goes idle; turning it on frees the buffers at once if
+// they hold no data. It reports ErrClosed after Close.
+func (o *SSLObject) SetReleaseBuffers(on bool) error {
+	return o.withConn(func(c *cshim.Conn) { c.SetReleaseBuffers(on) })
+}
+
+// ReleaseBuffers reports whether SSL_MODE_RELEASE_BUFFERS is on (see
+// SetReleaseBuffers). It is false after Close.
+func (o *SSLObject) ReleaseBuffers() bool {
+	var on bool
+	o.withConn(func(c *cshim.Conn) { on = c.ReleaseBuffers() })
+	return on
+}
+
+// FreeBuffers frees o's record buffers now, whatever the mode, and reports
+// true, or reports false when they hold data not yet processed or sent (or
+// after Close). An event loop with release buffers off calls it when the
+// connection goes idle.
+func (o *SSLObject) FreeBuffers() bool {
+	var ok bool
+	o.withConn(func(c *cshim.Conn) { ok = c.FreeBuffers() })
+	return ok
+}
+
 var errWriteAfterEOF = errors.Plain("cannot write() after write_eof()")
 
 // Pending returns the number of decrypted bytes buffered and readable
