@@ -31,6 +31,10 @@ type BIO struct {
 	id  uint64
 	c   *C.membio_bio
 	eof bool
+	// release counts the SSL objects in release-buffers mode that use
+	// this BIO; while it is not zero, a read that empties the BIO frees
+	// its storage, as their I/O calls do.
+	release int
 }
 
 // NewBIO allocates a memory BIO.
@@ -140,7 +144,7 @@ func (b *BIO) Read(p []byte) (int, *errors.State) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	n := C.membio_bio_read(b.c, (*C.uchar)(unsafe.Pointer(&p[0])), C.size_t(len(p)))
+	n := C.membio_bio_read(b.c, (*C.uchar)(unsafe.Pointer(&p[0])), C.size_t(len(p)), cbool(b.release > 0))
 	if n < 0 {
 		return 0, stateOf(C.membio_bio_err(b.c))
 	}

@@ -143,6 +143,25 @@ static membio_io membio_io_result(membio_conn *c, int ret, size_t n)
     return r;
 }
 
+/* membio_conn_done ends every I/O call. With SSL_MODE_RELEASE_BUFFERS,
+ * which frees OpenSSL's record buffers whenever they are empty, the
+ * memory BIOs give back their storage too when the call left them empty:
+ * an idle connection then holds no buffer at all. */
+static void membio_conn_release_bios(membio_conn *c)
+{
+    BIO *rbio = SSL_get_rbio(c->ssl), *wbio = SSL_get_wbio(c->ssl);
+    membio_mem_release(rbio);
+    if (wbio != rbio)
+        membio_mem_release(wbio);
+}
+
+static membio_io membio_conn_done(membio_conn *c, membio_io r)
+{
+    if (SSL_get_mode(c->ssl) & SSL_MODE_RELEASE_BUFFERS)
+        membio_conn_release_bios(c);
+    return r;
+}
+
 membio_io membio_conn_handshake(membio_conn *c)
 {
     int ret;
@@ -150,7 +169,7 @@ membio_io membio_conn_handshake(membio_conn *c)
     membio_err_begin(&c->err);
     ret = SSL_do_handshake(c->ssl);
     membio_err_end_ssl(&c->err, c->ssl, ret, ret < 1);
-    return membio_io_result(c, ret, 0);
+    return membio_conn_done(c, membio_io_result(c, ret, 0));
 }
 
 membio_io membio_conn_read(membio_conn *c, unsigned char *buf, size_t len)
@@ -161,10 +180,10 @@ membio_io membio_conn_read(membio_conn *c, unsigned char *buf, size_t len)
     membio_err_begin(&c->err);
     ret = SSL_read_ex(c->ssl, buf, len, &n);
     membio_err_end_io(&c->err, c->ssl, ret);
-    return membio_io_result(c, ret, n);
+    return membio_conn_done(c, membio_io_result(c, ret, n));
 }
 
-membio_io membio_conn_write(membio_conn *c, const unsigned char *buf, size_t len)
+static membio_io membio_conn_write_one(membio_conn *c, const unsigned char *buf, size_t len)
 {
     static const unsigned char empty[1];
     size_t n = 0;
@@ -178,10 +197,15 @@ membio_io membio_conn_write(membio_conn *c, const unsigned char *buf, size_t len
     return membio_io_result(c, ret, n);
 }
 
+membio_io membio_conn_write(membio_conn *c, const unsigned char *buf, size_t len)
+{
+    return membio_conn_done(c, membio_conn_write_one(c, buf, len));
+}
+
 membio_io membio_conn_write_drain(membio_conn *c, const unsigned char *buf, size_t len,
                                   unsigned char *out, size_t outlen)
 {
-    membio_io r = membio_conn_write(c, buf, len);
+    membio_io r = membio_conn_write_one(c, buf, len);
     if (outlen > 0) {
         size_t got = 0;
         /* A memory BIO's reads queue nothing (see membio_bio_read), so the
@@ -189,7 +213,7 @@ membio_io membio_conn_write_drain(membio_conn *c, const unsigned char *buf, size
         if (BIO_read_ex(SSL_get_wbio(c->ssl), out, outlen, &got))
             r.moved = got;
     }
-    return r;
+    return membio_conn_done(c, r);
 }
 
 /* membio_conn_feed appends inlen bytes to the incoming BIO. It returns 1,
@@ -237,7 +261,7 @@ membio_io membio_conn_feed_read(membio_conn *c, const unsigned char *in, size_t 
     }
     r = membio_io_result(c, ret, n);
     r.moved = inlen;
-    return r;
+    return membio_conn_done(c, r);
 }
 
 membio_io membio_conn_feed_read_all(membio_conn *c, const unsigned char *in, size_t inlen,
@@ -272,7 +296,7 @@ membio_io membio_conn_feed_read_all(membio_conn *c, const unsigned char *in, siz
         if (BIO_read_ex(SSL_get_wbio(c->ssl), out, outlen, &got))
             r.moved = got;
     }
-    return r;
+    return membio_conn_done(c, r);
 }
 
 void membio_conn_set_release_buffers(membio_conn *c, int on)
@@ -280,6 +304,7 @@ void membio_conn_set_release_buffers(membio_conn *c, int on)
     if (on) {
         SSL_set_mode(c->ssl, SSL_MODE_RELEASE_BUFFERS);
         SSL_free_buffers(c->ssl);
+        membio_conn_release_bios(c);
     } else {
         SSL_clear_mode(c->ssl, SSL_MODE_RELEASE_BUFFERS);
     }
@@ -318,7 +343,7 @@ membio_io membio_conn_shutdown(membio_conn *c)
         break;
     }
     membio_err_end_ssl(&c->err, c->ssl, ret, ret < 0);
-    return membio_io_result(c, ret, 0);
+    return membio_conn_done(c, membio_io_result(c, ret, 0));
 }
 
 int membio_conn_pending(membio_conn *c)

@@ -34,6 +34,8 @@ type Conn struct {
 	owner any   // the SSLObject, set for the duration of one call
 	cbErr error // first error raised by a Go callback during the current call
 
+	release bool // SSL_MODE_RELEASE_BUFFERS is set (counted in in.release and out.release)
+
 	// cbMu guards inCallback and every SSL call made while a callback
 	// runs (see EnterCallback).
 	cbMu       sync.Mutex
@@ -83,7 +85,25 @@ func NewConn(ctx *Ctx, in, out *BIO, cfg ConnConfig) (*Conn, *errors.State) {
 	c := &Conn{c: cc, in: in, out: out}
 	c.handle = cgo.NewHandle(c)
 	C.membio_conn_set_handle(cc, C.uintptr_t(c.handle))
+	c.countRelease(C.membio_conn_release_buffers(cc) != 0)
 	return c, nil
+}
+
+// countRelease records whether the SSL object is in release-buffers mode
+// in the release counts of its BIOs. The caller holds the BIO locks.
+func (c *Conn) countRelease(on bool) {
+	if on == c.release {
+		return
+	}
+	d := 1
+	if !on {
+		d = -1
+	}
+	c.release = on
+	c.in.release += d
+	if c.out != c.in {
+		c.out.release += d
+	}
 }
 
 func cbool(b bool) C.int {
@@ -101,6 +121,7 @@ func (c *Conn) Free() {
 		return
 	}
 	C.membio_conn_free(c.c)
+	c.countRelease(false)
 	c.c = nil
 	c.handle.Delete()
 	c.handle = 0
@@ -288,8 +309,12 @@ func (c *Conn) FeedReadAll(in, p, out []byte) IOResult {
 }
 
 // SetReleaseBuffers sets or clears SSL_MODE_RELEASE_BUFFERS; setting it
-// also frees the record buffers now if they hold no data.
-func (c *Conn) SetReleaseBuffers(on bool) { C.membio_conn_set_release_buffers(c.c, cbool(on)) }
+// also frees the record buffers and the BIOs' storage now if they hold no
+// data. The caller holds the BIO locks.
+func (c *Conn) SetReleaseBuffers(on bool) {
+	C.membio_conn_set_release_buffers(c.c, cbool(on))
+	c.countRelease(on)
+}
 
 // ReleaseBuffers reports whether SSL_MODE_RELEASE_BUFFERS is set.
 func (c *Conn) ReleaseBuffers() bool { return C.membio_conn_release_buffers(c.c) != 0 }

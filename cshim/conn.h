@@ -63,8 +63,10 @@ membio_io membio_conn_feed_read_all(membio_conn *c, const unsigned char *in, siz
                                     unsigned char *buf, size_t len,
                                     unsigned char *out, size_t outlen);
 /* membio_conn_set_release_buffers sets (on != 0) or clears
- * SSL_MODE_RELEASE_BUFFERS; setting it also frees the record buffers now
- * when they hold no data. */
+ * SSL_MODE_RELEASE_BUFFERS; setting it also frees the record buffers, and
+ * the storage of the memory BIOs, now when they hold no data. With the
+ * mode set, every I/O call ends by freeing the storage of the memory BIOs
+ * it left empty. */
 void membio_conn_set_release_buffers(membio_conn *c, int on);
 /* membio_conn_release_buffers is SSL_MODE_RELEASE_BUFFERS's state. */
 int membio_conn_release_buffers(membio_conn *c);

@@ -125,6 +125,33 @@ const char *membio_compile_version_text(void) { return OPENSSL_VERSION_TEXT; }
 
 /* ---- memory BIOs ---- */
 
+void membio_mem_release(BIO *b)
+{
+    BUF_MEM *bm = NULL;
+    char *data = NULL;
+
+    /* BIO_CTRL_INFO gives the unread length and where it starts: an empty
+     * BIO whose storage is already gone has a NULL start, so the common
+     * case is one ctrl call. */
+    if (BIO_get_mem_data(b, &data) != 0 || data == NULL)
+        return;
+    BIO_get_mem_ptr(b, &bm);
+    if (bm == NULL || bm->data == NULL || bm->length != 0)
+        return;
+    /* Free the bytes but keep the BUF_MEM: with BIO_NOCLOSE, setting the
+     * same BUF_MEM again frees nothing and resets the BIO's read position
+     * to the (now empty) buffer; BIO_CLOSE restores the ownership. */
+    BIO_set_close(b, BIO_NOCLOSE);
+    if (bm->flags & BUF_MEM_FLAG_SECURE)
+        OPENSSL_secure_clear_free(bm->data, bm->max);
+    else
+        OPENSSL_free(bm->data);
+    bm->data = NULL;
+    bm->length = 0;
+    bm->max = 0;
+    BIO_set_mem_buf(b, bm, BIO_CLOSE);
+}
+
 membio_bio *membio_bio_new(membio_err *e)
 {
     membio_bio *b;
@@ -191,7 +218,7 @@ static void membio_bio_fail(membio_bio *b)
     membio_err_drain(e);
 }
 
-long membio_bio_read(membio_bio *b, unsigned char *buf, size_t len)
+long membio_bio_read(membio_bio *b, unsigned char *buf, size_t len, int release)
 {
     size_t n = 0;
 
@@ -210,6 +237,8 @@ long membio_bio_read(membio_bio *b, unsigned char *buf, size_t len)
             return 0;
         return -1;
     }
+    if (release && BIO_ctrl_pending(b->bio) == 0)
+        membio_mem_release(b->bio);
     return (long)n;
 }
 

@@ -109,6 +109,11 @@ struct membio_conn {
 
 /* ---- memory BIOs ---- */
 
+/* membio_mem_release frees the storage of the memory BIO b when b is empty
+ * (a BIO_s_mem keeps its largest buffer otherwise). The next write
+ * allocates again. It uses only the public BIO and BUF_MEM interfaces. */
+void membio_mem_release(BIO *b);
+
 membio_bio *membio_bio_new(membio_err *e);
 void membio_bio_free(membio_bio *b);
 /* membio_bio_ptr returns the BIO; membio_bio_err the capture of the last
@@ -117,8 +122,9 @@ BIO *membio_bio_ptr(membio_bio *b);
 membio_err *membio_bio_err(membio_bio *b);
 size_t membio_bio_pending(membio_bio *b);
 /* membio_bio_read reads up to len bytes; returns the count (0 when empty) or
- * -1 on failure with b->err filled. */
-long membio_bio_read(membio_bio *b, unsigned char *buf, size_t len);
+ * -1 on failure with b->err filled. With release != 0, a read that empties
+ * the BIO also frees its storage (membio_mem_release). */
+long membio_bio_read(membio_bio *b, unsigned char *buf, size_t len, int release);
 /* membio_bio_write writes all len bytes; returns len or -1 with b->err filled. */
 long membio_bio_write(membio_bio *b, const unsigned char *buf, size_t len);
 void membio_bio_write_eof(membio_bio *b);

@@ -233,3 +233,40 @@ func TestSSLObjectFeedReadAllDoesNotAllocate(t *testing.T) {
 	require.NoError(t, failed)
 	assert.Zero(t, allocs)
 }
+
+// In release-buffers mode the memory BIOs give back their storage when a
+// call empties them; what the BIOs report must not change.
+func TestMemoryBIOsOfAReleasingObjectBehaveAfterTheirStorageIsFreed(t *testing.T) {
+	c, s := defaultPair(t)
+	require.True(t, c.Obj.ReleaseBuffers())
+	for i := 0; i < 3; i++ {
+		got, err := memtest.Send(c, s, []byte("round trip"))
+		require.NoError(t, err)
+		assert.Equal(t, "round trip", string(got))
+		got, err = memtest.Send(s, c, bytes.Repeat([]byte("y"), 20000))
+		require.NoError(t, err)
+		assert.Len(t, got, 20000)
+	}
+	for _, b := range []*bio.MemoryBIO{c.In, c.Out, s.In, s.Out} {
+		assert.Zero(t, b.Pending())
+		assert.False(t, b.EOF())
+		got, err := b.Read(-1)
+		require.NoError(t, err)
+		assert.Empty(t, got)
+	}
+
+	// The emptied outgoing BIO takes new bytes, and an emptied incoming
+	// BIO still reports the end of the transport to the object.
+	n, err := c.Out.Write([]byte("raw"))
+	require.NoError(t, err)
+	assert.Equal(t, 3, n)
+	assert.Equal(t, 3, c.Out.Pending())
+	got, err := c.Out.Read(-1)
+	require.NoError(t, err)
+	assert.Equal(t, "raw", string(got))
+
+	require.NoError(t, s.In.WriteEOF())
+	assert.True(t, s.In.EOF())
+	_, err = s.Obj.ReadInto(make([]byte, 10))
+	assert.ErrorIs(t, err, errors.ErrEOF)
+}
