@@ -39,8 +39,8 @@ func TestQuickRunPrintsEveryRowWithWireChecksPassing(t *testing.T) {
 	for _, im := range b.columns() {
 		assert.True(t, b.e.available(im), "%s is not built", im.id)
 	}
-	assert.Contains(t, table, "Wire check: handshake records of python, goopenssl, membio equal C's")
-	assert.Contains(t, table, "Wire check: bulk records of python, gotls, goopenssl, membio identical to C's")
+	assert.Contains(t, table, "Wire check: handshake records of python, goopenssl, membio, membio-py equal C's")
+	assert.Contains(t, table, "Wire check: bulk records of python, gotls, goopenssl, membio, membio-py identical to C's")
 	assert.Contains(t, table, "OpenSSL (C, go-openssl, membio): OpenSSL 3.")
 	assert.NotContains(t, table, "FAILED")
 }

@@ -39,7 +39,7 @@ func main() {
 	flag.IntVar(&cfg.rounds, "rounds", 0, "rounds to run (default 5, or 1 with -quick)")
 	flag.BoolVar(&cfg.quick, "quick", false, "smoke run: tiny iteration counts, one round")
 	flag.StringVar(&cfg.only, "only", "", "run only the workloads whose id matches this regular expression")
-	flag.StringVar(&cfg.impls, "impls", "", "comma-separated implementations to run (default all): c,python,gotls,goopenssl,membio")
+	flag.StringVar(&cfg.impls, "impls", "", "comma-separated implementations to run (default all): c,python,gotls,goopenssl,membio,membio-py")
 	flag.BoolVar(&cfg.markdown, "markdown", false, "print the table as Markdown")
 	flag.BoolVar(&cfg.verbose, "v", false, "print every result line as it arrives")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the build and certificate directory")

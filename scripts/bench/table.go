@@ -161,6 +161,11 @@ func (b *bench) print(out io.Writer, elapsed time.Duration) {
 	for _, line := range b.wire {
 		fmt.Fprintln(out, "Wire check:", line)
 	}
+	for _, im := range cols {
+		if im.note != "" {
+			fmt.Fprintf(out, "Note: %s: %s\n", im.id, im.note)
+		}
+	}
 	for _, line := range b.e.notes {
 		fmt.Fprintln(out, "Note:", line)
 	}

@@ -97,6 +97,8 @@ type impl struct {
 	// openssl is true for the columns built on the system OpenSSL, whose
 	// handshakes must match C's record for record.
 	openssl bool
+	// note, when set, is printed under the table.
+	note string
 }
 
 var allImpls = []impl{
@@ -104,6 +106,9 @@ var allImpls = []impl{
 	{id: "python", label: "Python ssl", openssl: true},
 	{id: "gotls", label: "crypto/tls"},
 	{id: "goopenssl", label: "go-openssl", openssl: true},
-	{id: "membio", label: "membio", openssl: true},
+	{id: "membio", label: "membio", openssl: true,
+		note: "bulk moves each write with two calls, SSLObject.WriteDrain (encrypt and drain into the pump buffer) and FeedReadAll (feed, decrypt every complete record, drain the answer), with SetReleaseBuffers(false) for the transfer, as the C loop keeps its buffers; handshakes and RSS use DoHandshake, the MemoryBIO pump and the default settings"},
+	{id: "membio-py", label: "membio Python calls", openssl: true,
+		note: "only the Python-shaped calls (Write, MemoryBIO.ReadInto/Write, ReadInto until want-read) and the default settings (release buffers on, as Python)"},
 	{id: "c-rb", label: "C RELEASE_BUFFERS", openssl: true, rssOnly: true},
 }
