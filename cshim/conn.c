@@ -1,5 +1,6 @@
 #define MEMBIO_SHIM_INTERNAL 1
 #include <string.h>
+#include <limits.h>
 #include "conn.h"
 #include "ctx.h"
 #ifndef OPENSSL_NO_COMP
@@ -35,6 +36,7 @@ membio_conn *membio_conn_new(SSL_CTX *ctx, BIO *in, BIO *out,
     SSL_set_bio(c->ssl, in, out);
 
     SSL_set_mode(c->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_AUTO_RETRY);
+    c->release_buffers = (SSL_get_mode(c->ssl) & SSL_MODE_RELEASE_BUFFERS) != 0;
 
 #ifdef TLS1_3_VERSION
     if (cfg->pha) {
@@ -110,6 +112,8 @@ void membio_conn_free(membio_conn *c)
     if (c->ssl != NULL && !SSL_is_server(c->ssl))
         SSL_set_shutdown(c->ssl, SSL_get_shutdown(c->ssl) | SSL_SENT_SHUTDOWN);
     SSL_free(c->ssl);
+    BIO_free(c->direct);
+    BIO_free(c->wdirect);
     membio_err_release(&c->err);
     OPENSSL_free(c);
 }
@@ -157,7 +161,7 @@ static void membio_conn_release_bios(membio_conn *c)
 
 static membio_io membio_conn_done(membio_conn *c, membio_io r)
 {
-    if (SSL_get_mode(c->ssl) & SSL_MODE_RELEASE_BUFFERS)
+    if (c->release_buffers)
         membio_conn_release_bios(c);
     return r;
 }
@@ -183,6 +187,122 @@ membio_io membio_conn_read(membio_conn *c, unsigned char *buf, size_t len)
     return membio_conn_done(c, membio_io_result(c, ret, n));
 }
 
+/* ---- writing straight into the caller's buffer ----
+ *
+ * WriteDrain encrypts and then drains the outgoing BIO into the caller's
+ * buffer: the record is copied into the memory BIO (which zeroes the room
+ * first) and out of it again. For large writes membio_conn_write_drain
+ * swaps in, for the one SSL_write_ex, a BIO that writes into the caller's
+ * buffer and sends what does not fit to the outgoing BIO, so the record
+ * is copied once. */
+
+#define MEMBIO_WDIRECT_MIN 2048
+
+static int membio_wdirect_write(BIO *b, const char *data, size_t len, size_t *written)
+{
+    membio_conn *c = BIO_get_data(b);
+    size_t n = 0;
+
+    BIO_clear_retry_flags(b);
+    if (!c->wd_spilled) {
+        n = c->wd_cap - c->wd_used;
+        if (n > len)
+            n = len;
+        memcpy(c->wd_out + c->wd_used, data, n);
+        c->wd_used += n;
+    }
+    if (n < len) {
+        /* Once a byte went to the outgoing BIO, every later one follows
+         * it there, so the order on the wire is kept. */
+        size_t w = 0;
+        c->wd_spilled = 1;
+        if (!BIO_write_ex(c->wd_spill, data + n, len - n, &w)) {
+            *written = n;
+            return n > 0;
+        }
+        n += w;
+    }
+    *written = n;
+    return 1;
+}
+
+static long membio_wdirect_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+    (void)b; (void)num; (void)ptr;
+    return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+static int membio_wdirect_create(BIO *b)
+{
+    BIO_set_init(b, 1);
+    return 1;
+}
+
+static BIO_METHOD *membio_wdirect_method;
+static CRYPTO_ONCE membio_wdirect_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void membio_wdirect_init(void)
+{
+    BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "membio write-through");
+    if (m == NULL)
+        return;
+    if (!BIO_meth_set_write_ex(m, membio_wdirect_write) ||
+        !BIO_meth_set_ctrl(m, membio_wdirect_ctrl) ||
+        !BIO_meth_set_create(m, membio_wdirect_create)) {
+        BIO_meth_free(m);
+        return;
+    }
+    membio_wdirect_method = m;
+}
+
+/* membio_conn_wdirect_begin swaps in the write-through BIO when the write
+ * is large, the handshake is done, and the outgoing BIO is empty (new
+ * bytes must come after what it holds). It returns the outgoing BIO when
+ * it swapped, else NULL. */
+static BIO *membio_conn_wdirect_begin(membio_conn *c, size_t len, unsigned char *out, size_t outlen)
+{
+    BIO *wbio = SSL_get_wbio(c->ssl);
+
+    if (len < MEMBIO_WDIRECT_MIN || outlen == 0 || !SSL_is_init_finished(c->ssl) ||
+        BIO_ctrl_pending(wbio) != 0)
+        return NULL;
+    if (c->wdirect == NULL) {
+        ERR_set_mark();
+        if (CRYPTO_THREAD_run_once(&membio_wdirect_once, membio_wdirect_init) &&
+            membio_wdirect_method != NULL)
+            c->wdirect = BIO_new(membio_wdirect_method);
+        ERR_pop_to_mark();
+        if (c->wdirect == NULL)
+            return NULL;
+        BIO_set_data(c->wdirect, c);
+    }
+    c->wd_out = out;
+    c->wd_cap = outlen;
+    c->wd_used = 0;
+    c->wd_spill = wbio;
+    c->wd_spilled = 0;
+    /* SSL_set0_wbio frees the write BIO it replaces and takes over the
+     * reference it is given: keep one on each side. */
+    BIO_up_ref(wbio);
+    BIO_up_ref(c->wdirect);
+    SSL_set0_wbio(c->ssl, c->wdirect);
+    return wbio;
+}
+
+/* membio_conn_wdirect_end puts the outgoing BIO back and returns the
+ * count of bytes written into the caller's buffer. */
+static size_t membio_conn_wdirect_end(membio_conn *c, BIO *wbio)
+{
+    size_t used = c->wd_used;
+
+    SSL_set0_wbio(c->ssl, wbio);
+    c->wd_out = NULL;
+    c->wd_cap = 0;
+    c->wd_used = 0;
+    c->wd_spill = NULL;
+    return used;
+}
+
 static membio_io membio_conn_write_one(membio_conn *c, const unsigned char *buf, size_t len)
 {
     static const unsigned char empty[1];
@@ -205,7 +325,19 @@ membio_io membio_conn_write(membio_conn *c, const unsigned char *buf, size_t len
 membio_io membio_conn_write_drain(membio_conn *c, const unsigned char *buf, size_t len,
                                   unsigned char *out, size_t outlen)
 {
-    membio_io r = membio_conn_write_one(c, buf, len);
+    BIO *swapped = membio_conn_wdirect_begin(c, len, out, outlen);
+    membio_io r;
+
+    if (swapped != NULL) {
+        /* The capture (SSL_get_error asks the write BIO about retries)
+         * happens before the outgoing BIO is back, as for a write to it. */
+        r = membio_conn_write_one(c, buf, len);
+        r.moved = membio_conn_wdirect_end(c, swapped);
+        /* out is full when anything went to the outgoing BIO: nothing is
+         * left to drain. */
+        return membio_conn_done(c, r);
+    }
+    r = membio_conn_write_one(c, buf, len);
     if (outlen > 0) {
         size_t got = 0;
         /* A memory BIO's reads queue nothing (see membio_bio_read), so the
@@ -264,16 +396,95 @@ membio_io membio_conn_feed_read(membio_conn *c, const unsigned char *in, size_t 
     return membio_conn_done(c, r);
 }
 
+/* Inputs at least this long are decrypted in place by
+ * membio_conn_feed_read_all (see membio_conn_direct_begin). */
+#define MEMBIO_DIRECT_MIN 2048
+
+/* membio_conn_direct_begin makes the SSL object read the caller's
+ * ciphertext where it lies, instead of copying it into the incoming BIO
+ * first (a memory BIO write zeroes and then copies): a read-only memory
+ * BIO over in replaces the incoming BIO as the SSL's read BIO for the
+ * reads of this call, and membio_conn_direct_end puts the incoming BIO
+ * back with whatever the reads left over. It applies only when the
+ * incoming BIO is empty (the bytes must come after its own) and the
+ * handshake is done. It returns the incoming BIO when it swapped, else
+ * NULL. */
+static BIO *membio_conn_direct_begin(membio_conn *c, const unsigned char *in, size_t inlen)
+{
+    BIO *rbio = SSL_get_rbio(c->ssl);
+    BUF_MEM *bm = NULL;
+
+    if (inlen < MEMBIO_DIRECT_MIN || inlen > INT_MAX || !SSL_is_init_finished(c->ssl) ||
+        BIO_ctrl_pending(rbio) != 0)
+        return NULL;
+    if (c->direct == NULL) {
+        static const unsigned char none[1];
+        ERR_set_mark();
+        c->direct = BIO_new_mem_buf(none, 0);
+        ERR_pop_to_mark();
+        if (c->direct == NULL)
+            return NULL;
+        /* Running out of bytes asks to retry (want-read), as the incoming
+         * BIO does, rather than reporting the end of the transport. */
+        BIO_set_mem_eof_return(c->direct, -1);
+    }
+    /* A read-only memory BIO reads from its BUF_MEM directly. */
+    BIO_get_mem_ptr(c->direct, &bm);
+    bm->data = (char *)in;
+    bm->length = inlen;
+    bm->max = inlen;
+    /* SSL_set0_rbio frees the read BIO it replaces and takes over the
+     * reference it is given: keep one on each side. */
+    BIO_up_ref(rbio);
+    BIO_up_ref(c->direct);
+    SSL_set0_rbio(c->ssl, c->direct);
+    return rbio;
+}
+
+/* membio_conn_direct_end undoes membio_conn_direct_begin and appends the
+ * bytes the reads did not take to the incoming BIO rbio. It returns 1, or
+ * 0 when that append failed (with c->err filled and *r set, as a failure
+ * to feed). */
+static int membio_conn_direct_end(membio_conn *c, BIO *rbio, membio_io *r)
+{
+    BUF_MEM *bm = NULL;
+    int ok = 1;
+
+    SSL_set0_rbio(c->ssl, rbio);
+    BIO_get_mem_ptr(c->direct, &bm);
+    if (bm->length > 0) {
+        size_t total = 0;
+        while (total < bm->length) {
+            size_t w = 0;
+            if (!BIO_write_ex(rbio, bm->data + total, bm->length - total, &w) || w == 0) {
+                membio_err_end(&c->err, -1);
+                *r = membio_io_result(c, -1, 0);
+                r->ssl_error = 0;
+                ok = 0;
+                break;
+            }
+            total += w;
+        }
+    }
+    bm->data = NULL;
+    bm->length = 0;
+    bm->max = 0;
+    return ok;
+}
+
 membio_io membio_conn_feed_read_all(membio_conn *c, const unsigned char *in, size_t inlen,
                                     unsigned char *buf, size_t len,
                                     unsigned char *out, size_t outlen)
 {
     size_t total = 0;
     membio_io r;
+    BIO *swapped = NULL;
     int ret = 1;
 
     membio_err_begin(&c->err);
-    if (!membio_conn_feed(c, in, inlen, &r))
+    if (len > 0)
+        swapped = membio_conn_direct_begin(c, in, inlen);
+    if (swapped == NULL && !membio_conn_feed(c, in, inlen, &r))
         return r;
     /* A successful read leaves the queue empty (see membio_err_end_io),
      * so the failing read that ends the loop still starts from an empty
@@ -285,10 +496,18 @@ membio_io membio_conn_feed_read_all(membio_conn *c, const unsigned char *in, siz
             break;
         total += n;
     }
+    /* Capture before the incoming BIO is back: SSL_get_error asks the
+     * read BIO whether it should be retried. */
     if (ret)
         c->err.ret = 1;
     else
         membio_err_end_io(&c->err, c->ssl, ret);
+    if (swapped != NULL && !membio_conn_direct_end(c, swapped, &r)) {
+        /* The plaintext is delivered; the error reports the ciphertext
+         * that could not be kept. */
+        r.n = total;
+        return r;
+    }
     r = membio_io_result(c, ret, total);
     if (outlen > 0) {
         size_t got = 0;
@@ -301,6 +520,7 @@ membio_io membio_conn_feed_read_all(membio_conn *c, const unsigned char *in, siz
 
 void membio_conn_set_release_buffers(membio_conn *c, int on)
 {
+    c->release_buffers = on != 0;
     if (on) {
         SSL_set_mode(c->ssl, SSL_MODE_RELEASE_BUFFERS);
         SSL_free_buffers(c->ssl);
@@ -312,7 +532,7 @@ void membio_conn_set_release_buffers(membio_conn *c, int on)
 
 int membio_conn_release_buffers(membio_conn *c)
 {
-    return (SSL_get_mode(c->ssl) & SSL_MODE_RELEASE_BUFFERS) != 0;
+    return c->release_buffers;
 }
 
 int membio_conn_free_buffers(membio_conn *c)

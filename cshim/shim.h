@@ -103,6 +103,15 @@ struct membio_conn {
     SSL *ssl;
     uintptr_t handle;       /* runtime/cgo.Handle of the Go *cshim.Conn, 0 when none */
     int shutdown_seen_zero; /* CPython's flag for the two-call SSL_shutdown */
+    int release_buffers;    /* SSL_MODE_RELEASE_BUFFERS is set (a copy: SSL_get_mode is a call) */
+    BIO *direct;            /* read-only memory BIO for membio_conn_feed_read_all, or NULL */
+    BIO *wdirect;           /* write BIO into the caller's buffer for membio_conn_write_drain, or NULL */
+    /* The state of wdirect during one membio_conn_write_drain call (out is
+     * the caller's buffer: cleared before the call returns). */
+    unsigned char *wd_out;
+    size_t wd_cap, wd_used;
+    BIO *wd_spill;          /* the outgoing BIO, which takes what does not fit */
+    int wd_spilled;
     membio_err err;         /* scratch for calls on this SSL; the Go owner serialises them */
 };
 #endif

@@ -405,8 +405,11 @@ func (o *SSLObject) Write(p []byte) (int, error) {
 // not fit stays in the outgoing BIO. Even when the write fails (it wants
 // to read during the handshake, or an alert was produced) the bytes to
 // send are drained into out. It does not allocate. It is the fast path
-// for event loops that send right after writing; after the outgoing
-// MemoryBIO was closed it returns bio.ErrClosed.
+// for event loops that send right after writing: once the handshake is
+// done, a write of 2 KiB or more with the outgoing BIO empty is encrypted
+// straight into out (only what does not fit goes through the BIO), which
+// saves the memory BIO's copy. After the outgoing MemoryBIO was closed it
+// returns bio.ErrClosed.
 func (o *SSLObject) WriteDrain(p, out []byte) (n, m int, err error) {
 	if err := o.lock(); err != nil {
 		return 0, 0, err
@@ -502,7 +505,11 @@ func (o *SSLObject) FeedReadInto(in, p []byte) (int, error) {
 // WriteEOF or Close nothing is fed, read or drained. An empty p only feeds
 // and drains; an empty out leaves the outgoing BIO alone (after the
 // outgoing BIO's Close, out must be empty). It does not allocate. With a p
-// of a few records it also saves the call that ends in want-read.
+// of a few records it also saves the call that ends in want-read. Once
+// the handshake is done, an in of 2 KiB or more arriving at an empty
+// incoming BIO is decrypted where it lies, and only what the reads leave
+// (a partial record, or records that did not fit in p) is copied into the
+// incoming BIO.
 func (o *SSLObject) FeedReadAll(in, p, out []byte) (n, m int, err error) {
 	if err := o.lock(); err != nil {
 		return 0, 0, err

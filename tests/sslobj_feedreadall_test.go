@@ -270,3 +270,96 @@ func TestMemoryBIOsOfAReleasingObjectBehaveAfterTheirStorageIsFreed(t *testing.T
 	_, err = s.Obj.ReadInto(make([]byte, 10))
 	assert.ErrorIs(t, err, errors.ErrEOF)
 }
+
+// Inputs of a few KiB are decrypted where they lie instead of being copied
+// into the incoming BIO first; what the reads leave must still end up in
+// the BIO, in order.
+func TestSSLObjectFeedReadAllKeepsWhatALargeInputLeaves(t *testing.T) {
+	c, s := defaultPair(t)
+	msgs := [][]byte{bytes.Repeat([]byte("1"), 3000), bytes.Repeat([]byte("2"), 5000), bytes.Repeat([]byte("3"), 7000)}
+	wire := records(t, c, msgs...)
+	want := bytes.Join(msgs, nil)
+
+	// A buffer smaller than the plaintext: the rest stays readable.
+	p := make([]byte, 4000)
+	n, _, err := s.Obj.FeedReadAll(wire, p, nil)
+	require.NoError(t, err)
+	got := append([]byte{}, p[:n]...)
+	for {
+		n, _, err = s.Obj.FeedReadAll(nil, p, nil)
+		got = append(got, p[:n]...)
+		if err != nil {
+			wantRead(t, err)
+			break
+		}
+	}
+	assert.Equal(t, want, got)
+	assert.Zero(t, s.In.Pending())
+
+	// A large input cut in the middle of a record, then the rest.
+	wire = records(t, c, msgs...)
+	cut := len(wire) - 2500
+	big := make([]byte, 64<<10)
+	n1, _, err := s.Obj.FeedReadAll(wire[:cut], big, nil)
+	wantRead(t, err)
+	n2, _, err := s.Obj.FeedReadAll(wire[cut:], big[n1:], nil)
+	wantRead(t, err)
+	assert.Equal(t, want, big[:n1+n2])
+
+	// Leftover bytes go to the incoming BIO after what it already held.
+	wire = records(t, c, msgs...)
+	_, err = s.In.Write(wire[:10])
+	require.NoError(t, err)
+	n, _, err = s.Obj.FeedReadAll(wire[10:], big, nil)
+	wantRead(t, err)
+	assert.Equal(t, want, big[:n])
+}
+
+func TestSSLObjectFeedReadAllReportsABadRecordInALargeInput(t *testing.T) {
+	c, s := defaultPair(t)
+	good := records(t, c, bytes.Repeat([]byte("g"), 4000))
+	bad := records(t, c, bytes.Repeat([]byte("b"), 4000))
+	bad[len(bad)-1] ^= 0xff
+
+	p := make([]byte, 64<<10)
+	n, _, err := s.Obj.FeedReadAll(append(good, bad...), p, nil)
+	assert.Equal(t, 4000, n)
+	var sslErr *errors.SSLError
+	require.ErrorAs(t, err, &sslErr)
+	assert.Equal(t, "DECRYPTION_FAILED_OR_BAD_RECORD_MAC", sslErr.Reason)
+}
+
+// Large writes are encrypted straight into WriteDrain's out; what does not
+// fit must follow in the outgoing BIO, after what it already held.
+func TestSSLObjectWriteDrainOfLargeWritesKeepsTheRecordOrder(t *testing.T) {
+	c, s := defaultPair(t)
+	msg := bytes.Repeat([]byte("w"), 40000) // three records
+	plain := make([]byte, 64<<10)
+
+	for _, outLen := range []int{64 << 10, 20000, 100} {
+		out := make([]byte, outLen)
+		n, m, err := c.Obj.WriteDrain(msg, out)
+		require.NoError(t, err)
+		require.Equal(t, len(msg), n)
+		rest, err := c.Out.Read(-1)
+		require.NoError(t, err)
+		if outLen > len(msg)+3*22 {
+			assert.Empty(t, rest, "everything fitted")
+		} else {
+			assert.Equal(t, outLen, m, "out filled up")
+		}
+		k, _, err := s.Obj.FeedReadAll(append(out[:m], rest...), plain, nil)
+		wantRead(t, err)
+		assert.Equal(t, msg, plain[:k], "out %d", outLen)
+	}
+
+	// Bytes already waiting in the outgoing BIO come first.
+	_, err := c.Obj.Write([]byte("first"))
+	require.NoError(t, err)
+	out := make([]byte, 64<<10)
+	_, m, err := c.Obj.WriteDrain(msg, out)
+	require.NoError(t, err)
+	k, _, err := s.Obj.FeedReadAll(out[:m], plain, nil)
+	wantRead(t, err)
+	assert.Equal(t, append([]byte("first"), msg...), plain[:k])
+}
