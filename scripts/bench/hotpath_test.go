@@ -243,3 +243,31 @@ func BenchmarkDoHandshakeWantRead(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSSLObjectFastRoundTrip is the membio column's bulk unit: the
+// client's WriteDrain into a buffer, the server's FeedReadAll of it (which
+// ends in want-read) with the answer drained, release buffers off.
+func BenchmarkSSLObjectFastRoundTrip(b *testing.B) {
+	for _, size := range hotSizes {
+		b.Run(fmt.Sprint(size), func(b *testing.B) {
+			h := newHotPair(b)
+			require.NoError(b, h.c.SetReleaseBuffers(false))
+			require.NoError(b, h.s.SetReleaseBuffers(false))
+			p := make([]byte, size)
+			plain := make([]byte, 64<<10)
+			back := make([]byte, 64<<10)
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for b.Loop() {
+				_, m, err := h.c.WriteDrain(p, h.buf)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n, k, err := h.s.FeedReadAll(h.buf[:m], plain, back)
+				if n != size || k != 0 || !errors.Is(err, errors.ErrWantRead) {
+					b.Fatal(n, k, err)
+				}
+			}
+		})
+	}
+}
