@@ -119,8 +119,9 @@ struct membio_conn {
 /* ---- memory BIOs ---- */
 
 /* membio_mem_release frees the storage of the memory BIO b when b is empty
- * (a BIO_s_mem keeps its largest buffer otherwise). The next write
- * allocates again. It uses only the public BIO and BUF_MEM interfaces. */
+ * and the storage is at most 64 KiB (a BIO_s_mem keeps its largest buffer
+ * otherwise). The next write allocates again. It uses only the public BIO
+ * and BUF_MEM interfaces. */
 void membio_mem_release(BIO *b);
 
 membio_bio *membio_bio_new(membio_err *e);

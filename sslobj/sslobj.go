@@ -553,10 +553,10 @@ func (o *SSLObject) FeedReadAll(in, p, out []byte) (n, m int, err error) {
 // SetReleaseBuffers turns OpenSSL's SSL_MODE_RELEASE_BUFFERS on or off for
 // o. SSLContext turns it on for every object, as Python's does: a
 // connection then frees its two record buffers (about 17 KiB each)
-// whenever they are empty, and membio also frees the storage of o's
-// memory BIOs whenever a call on o, or a read of the BIO, leaves them
-// empty (a memory BIO otherwise keeps its largest buffer), so an idle
-// connection holds no buffer at all. The price is an allocation and a
+// whenever they are empty, and membio also frees the storage (up to 64
+// KiB) of o's memory BIOs whenever a call on o, or a read of the BIO,
+// leaves them empty (a memory BIO otherwise keeps its largest buffer), so
+// an idle connection holds no buffer at all. The price is an allocation and a
 // free for every record read and written. A connection about to move a
 // burst of records can turn it off and turn it back on when it goes idle;
 // turning it on frees the buffers at once if they hold no data. It
