@@ -88,8 +88,13 @@ void membio_err_end_ssl(membio_err *e, SSL *ssl, int ret, int failed)
 void membio_err_end_io(membio_err *e, SSL *ssl, int ret)
 {
     e->ret = ret;
-    if (ret == 1)
+    if (ret == 1) {
+        /* Leave the thread's queue empty, as every shim call does: a call
+         * that succeeded may still have queued an error OpenSSL ignored. */
+        if (ERR_peek_error() != 0)
+            ERR_clear_error();
         return;
+    }
     e->sys_errno = errno;
     e->ssl_error = SSL_get_error(ssl, ret);
     switch (e->ssl_error) {

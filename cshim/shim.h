@@ -59,12 +59,11 @@ void membio_err_end(membio_err *e, int ret);
  * SSL_get_error(ssl, ret) when failed is non-zero, and the verify result. */
 void membio_err_end_ssl(membio_err *e, SSL *ssl, int ret, int failed);
 /* membio_err_end_io is membio_err_end_ssl for SSL_read_ex and SSL_write_ex
- * (ret 1 or 0): success records ret only, and a failure drains the queue
- * and looks up the verify result only when SSL_get_error reports
- * SSL_ERROR_SSL or SSL_ERROR_SYSCALL (the other codes mean the queue is
- * empty). A successful read or write leaves nothing on the queue, so the
- * per-record path looks up the thread's error state once, in
- * membio_err_begin. */
+ * (ret 1 or 0): success records ret and clears whatever OpenSSL may have
+ * queued and ignored (normally nothing: one ERR_peek_error), and a failure
+ * drains the queue and looks up the verify result only when SSL_get_error
+ * reports SSL_ERROR_SSL or SSL_ERROR_SYSCALL (the other codes mean the
+ * queue is empty). */
 void membio_err_end_io(membio_err *e, SSL *ssl, int ret);
 /* membio_err_release frees e->queue. */
 void membio_err_release(membio_err *e);
