@@ -49,8 +49,13 @@ interop: deps
 demo: deps
 	$(GO) run ./scripts/demo
 
+# bench: the table against C, Python, crypto/tls and go-openssl (about
+# 6 minutes on 2 cores; BENCHFLAGS=-quick for a smoke run), then the
+# per-call benchmarks with allocation counts.
+BENCHFLAGS ?=
 bench: deps
-	$(GO) run ./scripts/bench
+	$(GO) run ./scripts/bench $(BENCHFLAGS)
+	$(GO) test -run '^$$' -bench . -benchmem ./scripts/bench/
 
 # fuzz: each fuzz target for FUZZTIME (go test fuzzes one target at a time).
 FUZZTIME ?= 20s
