@@ -13,8 +13,9 @@ import (
 )
 
 // ErrClosed is returned by every method of an SSLContext after Close, and
-// by AcquireRaw.
-var ErrClosed = errors.New("SSLContext is closed")
+// by AcquireRaw. It is a *errors.ValueError, as for the other closed
+// objects (bio.ErrClosed, sslobj.ErrClosed).
+var ErrClosed = errors.NewValueError("SSLContext is closed")
 
 // SSLContext is Python's ssl.SSLContext: the settings, certificates and
 // keys shared by the SSL objects (package sslobj) created from it.

@@ -349,8 +349,8 @@ func (c *SSLContext) SetALPNProtocols(protocols []string) error {
 
 // ErrNPNUnsupported is returned by SetNPNProtocols: OpenSSL 3 builds of
 // Python have no NPN (HasNPN is false) and set_npn_protocols raises
-// AttributeError there.
-var ErrNPNUnsupported = errors.New("NPN is not supported: HAS_NPN is false with OpenSSL 3")
+// AttributeError there. It is a *errors.NotImplementedError.
+var ErrNPNUnsupported = errors.NewNotImplementedError("NPN is not supported: HAS_NPN is false with OpenSSL 3")
 
 // SetNPNProtocols is Python's set_npn_protocols, which is unavailable with
 // OpenSSL 3; it always returns ErrNPNUnsupported.
