@@ -1,6 +1,6 @@
 //go:build cgo
 
-package context_test
+package sslctx_test
 
 import (
 	"net"
@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	sslctx "github.com/membio/membio/context"
+	"github.com/membio/membio/context"
 	"github.com/membio/membio/errors"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

@@ -1,6 +1,6 @@
 //go:build cgo
 
-package context_test
+package sslctx_test
 
 import (
 	"crypto/ecdsa"
@@ -17,7 +17,7 @@ import (
 	"time"
 	"unicode/utf16"
 
-	sslctx "github.com/membio/membio/context"
+	"github.com/membio/membio/context"
 	"github.com/membio/membio/errors"
 	"github.com/membio/membio/tests/pki"
 	"github.com/stretchr/testify/assert"

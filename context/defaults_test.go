@@ -1,11 +1,11 @@
 //go:build cgo
 
-package context_test
+package sslctx_test
 
 import (
 	"testing"
 
-	sslctx "github.com/membio/membio/context"
+	"github.com/membio/membio/context"
 	"github.com/membio/membio/cshim"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

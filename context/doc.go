@@ -1,13 +1,17 @@
-// Package context holds membio's SSLContext, Python's ssl.SSLContext, with
+// Package sslctx holds membio's SSLContext, Python's ssl.SSLContext, with
 // the enumerations and constants of Python's ssl module (TLSVersion,
 // VerifyMode, VerifyFlags, Options, AlertDescription, Purpose,
 // SSLErrorNumber) and its module-level helpers (CreateDefaultContext,
 // DERCertToPEMCert, CertTimeToSeconds, ...).
 //
-// The package shares its name with the standard library's context; import
-// it under another name:
+// The package lives in the directory context/ but is named sslctx, so a
+// file can use it beside the standard library's context with no alias:
 //
-//	import sslctx "github.com/membio/membio/context"
+//	import (
+//		"context"
+//
+//		"github.com/membio/membio/context" // package sslctx
+//	)
 //
 //	ctx, err := sslctx.New(sslctx.ProtocolTLSClient)
 //	if err != nil { ... }
@@ -21,4 +25,4 @@
 // *errors.TypeError for bad arguments, *errors.OSError for files.
 // Python's keyword arguments that mean "none" are the zero value ("" for a
 // path, the zero CAData, a nil *Password).
-package context
+package sslctx

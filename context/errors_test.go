@@ -1,6 +1,6 @@
 //go:build cgo
 
-package context_test
+package sslctx_test
 
 import (
 	"encoding/json"
@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"testing"
 
-	sslctx "github.com/membio/membio/context"
+	"github.com/membio/membio/context"
 	"github.com/membio/membio/errors"
 	"github.com/membio/membio/tests/pki"
 	"github.com/stretchr/testify/assert"

@@ -1,11 +1,11 @@
-package context_test
+package sslctx_test
 
 import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 
-	sslctx "github.com/membio/membio/context"
+	"github.com/membio/membio/context"
 	"github.com/membio/membio/errors"
 )
 

@@ -1,13 +1,13 @@
 //go:build cgo
 
-package context_test
+package sslctx_test
 
 import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 
-	sslctx "github.com/membio/membio/context"
+	"github.com/membio/membio/context"
 	"github.com/membio/membio/tests/pki"
 )
 

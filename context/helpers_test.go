@@ -1,6 +1,6 @@
 //go:build cgo
 
-package context_test
+package sslctx_test
 
 import (
 	"encoding/json"

@@ -1,12 +1,12 @@
 //go:build cgo
 
-package context_test
+package sslctx_test
 
 import (
 	"sync"
 	"testing"
 
-	sslctx "github.com/membio/membio/context"
+	"github.com/membio/membio/context"
 	"github.com/membio/membio/errors"
 	"github.com/membio/membio/tests/pki"
 	"github.com/stretchr/testify/assert"

@@ -1,6 +1,6 @@
 //go:build cgo
 
-package context_test
+package sslctx_test
 
 import (
 	"runtime"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	sslctx "github.com/membio/membio/context"
+	"github.com/membio/membio/context"
 	"github.com/membio/membio/cshim"
 	"github.com/membio/membio/errors"
 	"github.com/stretchr/testify/require"

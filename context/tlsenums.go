@@ -1,4 +1,4 @@
-package context
+package sslctx
 
 // TLSContentType is Python's private ssl._TLSContentType: the content type
 // of a TLS record, plus OpenSSL's two pseudo types for a record header and

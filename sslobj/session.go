@@ -5,7 +5,7 @@ import (
 	"runtime"
 	"sync"
 
-	sslctx "github.com/membio/membio/context"
+	"github.com/membio/membio/context"
 	"github.com/membio/membio/cshim"
 	"github.com/membio/membio/errors"
 )

@@ -28,7 +28,7 @@ import (
 	"sync/atomic"
 
 	"github.com/membio/membio/bio"
-	sslctx "github.com/membio/membio/context"
+	"github.com/membio/membio/context"
 	"github.com/membio/membio/cshim"
 	"github.com/membio/membio/errors"
 )

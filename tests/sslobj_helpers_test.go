@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/membio/membio/bio"
-	sslctx "github.com/membio/membio/context"
+	"github.com/membio/membio/context"
 	"github.com/membio/membio/sslobj"
 	"github.com/membio/membio/tests/memtest"
 	"github.com/membio/membio/tests/pki"

@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/membio/membio/bio"
-	sslctx "github.com/membio/membio/context"
+	"github.com/membio/membio/context"
 	"github.com/membio/membio/cshim"
 	"github.com/membio/membio/errors"
 	"github.com/membio/membio/sslobj"

@@ -3,7 +3,7 @@ package interop_test
 import (
 	"fmt"
 
-	sslctx "github.com/membio/membio/context"
+	"github.com/membio/membio/context"
 	"github.com/membio/membio/tests/pki"
 )
 

@@ -8,7 +8,7 @@ import (
 	"fmt"
 
 	"github.com/membio/membio/bio"
-	sslctx "github.com/membio/membio/context"
+	"github.com/membio/membio/context"
 	"github.com/membio/membio/errors"
 	"github.com/membio/membio/sslobj"
 )

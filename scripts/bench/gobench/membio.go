@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/membio/membio/bio"
-	sslctx "github.com/membio/membio/context"
+	"github.com/membio/membio/context"
 	"github.com/membio/membio/errors"
 	"github.com/membio/membio/sslobj"
 )
