@@ -26,8 +26,14 @@ import (
 // After Close, Read, ReadInto, Write and WriteEOF return ErrClosed; Pending
 // reports 0 and EOF reports true.
 type MemoryBIO struct {
+	// bioLink lends raw to package sslobj (see cshim.BIOOf).
+	bioLink
 	raw *cshim.BIO
 }
+
+// bioLink is embedded under an unexported name, so that the link shows
+// nowhere in the public API.
+type bioLink = cshim.BIOLink
 
 // New returns an empty MemoryBIO, as Python's MemoryBIO() does.
 func New() (*MemoryBIO, error) {
@@ -39,6 +45,7 @@ func New() (*MemoryBIO, error) {
 		return nil, errors.FromLib(st)
 	}
 	m := &MemoryBIO{raw: raw}
+	cshim.SetBIOLink(&m.bioLink, raw)
 	runtime.AddCleanup(m, func(raw *cshim.BIO) {
 		raw.Lock()
 		raw.Free()
@@ -178,16 +185,6 @@ func (m *MemoryBIO) Close() error {
 	m.raw.Free()
 	m.raw.Unlock()
 	return nil
-}
-
-// Raw returns the C-level BIO behind m, for package sslobj, which attaches
-// it to an SSL object and serialises its SSL calls with m's. It returns nil
-// for a nil MemoryBIO.
-func (m *MemoryBIO) Raw() *cshim.BIO {
-	if m == nil {
-		return nil
-	}
-	return m.raw
 }
 
 func (m *MemoryBIO) check() error {

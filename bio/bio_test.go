@@ -219,7 +219,6 @@ func TestMemoryBIONilReceiverReturnsErrors(t *testing.T) {
 	assert.ErrorIs(t, m.WriteEOF(), bio.ErrNilBIO)
 	assert.NoError(t, m.Close())
 	assert.Equal(t, 0, m.Pending())
-	assert.Nil(t, m.Raw())
 }
 
 func TestMemoryBIOConcurrentWriterAndReaderLoseNothing(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/membio/membio/context"
+	"github.com/membio/membio/cshim"
 	"github.com/membio/membio/errors"
 	"github.com/membio/membio/tests/pki"
 	"github.com/stretchr/testify/assert"
@@ -71,9 +72,8 @@ func TestSNICallbackSwitchesContext(t *testing.T) {
 
 func mustRaw(t *testing.T, c *sslctx.SSLContext) *cshimCtx {
 	t.Helper()
-	raw, err := c.AcquireRawBrief()
-	require.NoError(t, err)
-	c.ReleaseRawBrief()
+	var raw *cshimCtx
+	require.True(t, cshim.BriefCtx(c, func(x *cshim.Ctx) { raw = x }))
 	return raw
 }
 

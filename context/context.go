@@ -13,7 +13,7 @@ import (
 )
 
 // ErrClosed is returned by every method of an SSLContext after Close, and
-// by AcquireRaw. It is a *errors.ValueError, as for the other closed
+// by the handshake steps of SSL objects whose context was closed. It is a *errors.ValueError, as for the other closed
 // objects (bio.ErrClosed, sslobj.ErrClosed).
 var ErrClosed = errors.NewValueError("SSLContext is closed")
 
@@ -38,8 +38,11 @@ var ErrClosed = errors.NewValueError("SSLContext is closed")
 // protocols, versions and options are marked Deprecated in their
 // documentation.
 type SSLContext struct {
+	// ctxLink lends raw and the two locks to package sslobj (see
+	// cshim.UseCtx and cshim.BriefCtx).
+	ctxLink
 	// use is held shared by SSL objects around SSL_new and each
-	// handshake-phase call (AcquireRaw), and exclusively by setters and
+	// handshake-phase call (cshim.UseCtx), and exclusively by setters and
 	// Close.
 	use sync.RWMutex
 	// mu guards the fields below and every C call of the methods; setters
@@ -62,6 +65,10 @@ type SSLContext struct {
 	msgCb      MsgCallback
 	keylogFile *os.File
 }
+
+// ctxLink is embedded under an unexported name, so that the link shows
+// nowhere in the public API.
+type ctxLink = cshim.CtxLink
 
 // methodOf maps a protocol to its shim method.
 func methodOf(p Protocol) (cshim.Method, bool) {
@@ -127,6 +134,7 @@ func New(p Protocol) (*SSLContext, error) {
 		checkHostname: p == ProtocolTLSClient,
 		hostFlags:     HostFlagNoPartialWildcards,
 	}
+	cshim.SetCtxLink(&c.ctxLink, &c.use, &c.mu, &c.raw)
 	raw.SetHooks(&ctxHooks{w: weak.Make(c)})
 	c.cleanup = runtime.AddCleanup(c, freeRaw, raw)
 	return c, nil
@@ -139,7 +147,8 @@ func freeRaw(raw *cshim.Ctx) { raw.Free() }
 // Close releases the OpenSSL context. SSL objects created from it keep the
 // underlying SSL_CTX alive, but their callbacks into Go (SNI, keylog, PSK,
 // message)
-// stop, and AcquireRaw fails, so they can make no further handshake step.
+// stop, and they can make no further handshake step (those steps fail
+// with ErrClosed).
 // Close waits for handshake steps in progress. Every later method call
 // returns ErrClosed, and getters return zero values. Close is idempotent.
 func (c *SSLContext) Close() error {
@@ -163,48 +172,6 @@ func (c *SSLContext) Close() error {
 	}
 	return nil
 }
-
-// AcquireRaw returns the OpenSSL context for an SSL object's use and holds
-// the context's shared lock until ReleaseRaw: setters wait meanwhile. Package
-// sslobj calls it around SSL_new and around each handshake-phase call. It
-// fails with ErrClosed after Close (and then holds nothing).
-//
-// AcquireRaw must not be nested on one goroutine for the same context: a
-// setter waiting in between would deadlock. To read the context briefly
-// while holding it (an SNI context switch from inside a callback), use
-// AcquireRawBrief.
-func (c *SSLContext) AcquireRaw() (*cshim.Ctx, error) {
-	c.use.RLock()
-	c.mu.Lock()
-	raw := c.raw
-	c.mu.Unlock()
-	if raw == nil {
-		c.use.RUnlock()
-		return nil, ErrClosed
-	}
-	return raw, nil
-}
-
-// ReleaseRaw releases what AcquireRaw holds.
-func (c *SSLContext) ReleaseRaw() { c.use.RUnlock() }
-
-// AcquireRawBrief returns the OpenSSL context for one short read-only C
-// call, such as SSL_set_SSL_CTX when an SSL object switches to this
-// context. It excludes setters but never waits for handshakes, so it may
-// be called while AcquireRaw of this or another context is held, including
-// from inside a callback. Release it with ReleaseRawBrief promptly. It
-// fails with ErrClosed after Close.
-func (c *SSLContext) AcquireRawBrief() (*cshim.Ctx, error) {
-	c.mu.Lock()
-	if c.raw == nil {
-		c.mu.Unlock()
-		return nil, ErrClosed
-	}
-	return c.raw, nil
-}
-
-// ReleaseRawBrief releases what AcquireRawBrief holds.
-func (c *SSLContext) ReleaseRawBrief() { c.mu.Unlock() }
 
 // lockSet takes the locks of a setter and returns the raw context.
 func (c *SSLContext) lockSet() (*cshim.Ctx, error) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/membio/membio/context"
+	"github.com/membio/membio/cshim"
 	"github.com/membio/membio/errors"
 	"github.com/membio/membio/tests/pki"
 	"github.com/stretchr/testify/assert"
@@ -54,11 +55,11 @@ func TestEveryMethodAfterCloseFails(t *testing.T) {
 	_, errs["GetCiphers"] = c.GetCiphers()
 	_, errs["GetCACerts"] = c.GetCACerts()
 	_, errs["GetCACertsDER"] = c.GetCACertsDER()
-	_, errs["AcquireRaw"] = c.AcquireRaw()
-	_, errs["AcquireRawBrief"] = c.AcquireRawBrief()
 	for name, err := range errs {
 		assert.ErrorIs(t, err, sslctx.ErrClosed, name)
 	}
+	assert.False(t, cshim.UseCtx(c, func(*cshim.Ctx) { t.Error("UseCtx ran f after Close") }))
+	assert.False(t, cshim.BriefCtx(c, func(*cshim.Ctx) { t.Error("BriefCtx ran f after Close") }))
 	assert.Zero(t, c.Protocol())
 	assert.Zero(t, c.Options())
 	assert.Zero(t, c.VerifyMode())

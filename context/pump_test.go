@@ -37,15 +37,15 @@ func newPeer(t testing.TB, ctx *sslctx.SSLContext, server bool, host string) *pe
 	require.Nil(t, st)
 	out, st := cshim.NewBIO()
 	require.Nil(t, st)
-	raw, err := ctx.AcquireRaw()
-	require.NoError(t, err)
-	cshim.LockPair(in, out)
-	conn, st := cshim.NewConn(raw, in, out, cshim.ConnConfig{
-		ServerSide: server, Hostname: host, CheckHostname: ctx.CheckHostname(),
-		HostFlags: uint(ctx.HostFlags()), PostHandshakeAuth: ctx.PostHandshakeAuth(),
-	})
-	cshim.UnlockPair(in, out)
-	ctx.ReleaseRaw()
+	var conn *cshim.Conn
+	require.True(t, cshim.UseCtx(ctx, func(raw *cshim.Ctx) {
+		cshim.LockPair(in, out)
+		conn, st = cshim.NewConn(raw, in, out, cshim.ConnConfig{
+			ServerSide: server, Hostname: host, CheckHostname: ctx.CheckHostname(),
+			HostFlags: uint(ctx.HostFlags()), PostHandshakeAuth: ctx.PostHandshakeAuth(),
+		})
+		cshim.UnlockPair(in, out)
+	}))
 	require.Nil(t, st)
 	p := &peer{t: t, conn: conn, in: in, out: out, ctx: ctx, server: server, host: host}
 	t.Cleanup(func() {
@@ -75,12 +75,11 @@ func (p *peer) SetContext(c *sslctx.SSLContext) error {
 }
 
 func (p *peer) switchTo(c *sslctx.SSLContext) error {
-	raw, err := c.AcquireRawBrief()
-	if err != nil {
-		return err
+	var ok bool
+	if !cshim.BriefCtx(c, func(raw *cshim.Ctx) { ok = p.conn.SetCtx(raw) }) {
+		return sslctx.ErrClosed
 	}
-	defer c.ReleaseRawBrief()
-	if !p.conn.SetCtx(raw) {
+	if !ok {
 		return errors.New("SSL_set_SSL_CTX failed")
 	}
 	p.ctx = c
@@ -95,21 +94,21 @@ func (p *peer) step() bool {
 	if p.done || p.err != nil {
 		return p.done
 	}
-	ctx := p.ctx
-	if _, err := ctx.AcquireRaw(); err != nil {
-		p.err = err
+	var r cshim.IOResult
+	var st *errors.State
+	if !cshim.UseCtx(p.ctx, func(*cshim.Ctx) {
+		cshim.LockPair(p.in, p.out)
+		p.conn.SetOwner(p)
+		r = p.conn.Handshake()
+		p.conn.ClearOwner()
+		if r.Ret != 1 {
+			st = p.conn.State()
+		}
+		cshim.UnlockPair(p.in, p.out)
+	}) {
+		p.err = sslctx.ErrClosed
 		return false
 	}
-	defer ctx.ReleaseRaw()
-	cshim.LockPair(p.in, p.out)
-	p.conn.SetOwner(p)
-	r := p.conn.Handshake()
-	p.conn.ClearOwner()
-	var st *errors.State
-	if r.Ret != 1 {
-		st = p.conn.State()
-	}
-	cshim.UnlockPair(p.in, p.out)
 	cbErr := p.conn.TakeCallbackError()
 	switch {
 	case r.Ret == 1:

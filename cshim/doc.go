@@ -1,5 +1,13 @@
 // Package cshim is membio's cgo boundary: the only package that imports "C".
 //
+// It is not an API. Packages bio, context (sslctx) and sslobj are built on
+// it and are what programs use; cshim's types and functions change without
+// notice, carry no compatibility promise, and can crash the process when
+// used other than as those packages use them (freeing an object twice,
+// calling without the locks its owner takes). The public packages export
+// nothing of cshim's: their values reach their C objects through links
+// (BIOLink, CtxLink) that show in no public signature.
+//
 // It wraps OpenSSL's memory BIOs, SSL_CTX and SSL objects in thin Go types
 // and knows nothing of Python's semantics; packages bio, context and sslobj
 // build those on top of it.

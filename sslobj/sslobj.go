@@ -136,10 +136,10 @@ func New(ctx *sslctx.SSLContext, incoming, outgoing *bio.MemoryBIO, opts Options
 	if ctx == nil {
 		return nil, errors.NewTypeError("wrap_bio() argument 'context' must be ssl.SSLContext, not None")
 	}
-	if incoming == nil || incoming.Raw() == nil {
+	if incoming == nil || cshim.BIOOf(incoming) == nil {
 		return nil, errors.NewTypeError("_wrap_bio() argument 'incoming' must be _ssl.MemoryBIO, not None")
 	}
-	if outgoing == nil || outgoing.Raw() == nil {
+	if outgoing == nil || cshim.BIOOf(outgoing) == nil {
 		return nil, errors.NewTypeError("_wrap_bio() argument 'outgoing' must be _ssl.MemoryBIO, not None")
 	}
 	switch {
@@ -149,27 +149,31 @@ func New(ctx *sslctx.SSLContext, incoming, outgoing *bio.MemoryBIO, opts Options
 		return nil, errors.FromLibMessage("Cannot create a client socket with a PROTOCOL_TLS_SERVER context")
 	}
 
-	rawCtx, err := ctx.AcquireRaw()
+	inR, outR := cshim.BIOOf(incoming), cshim.BIOOf(outgoing)
+	var raw *cshim.Conn
+	var st *errors.State
+	var err error
+	if !cshim.UseCtx(ctx, func(rawCtx *cshim.Ctx) {
+		cfg := cshim.ConnConfig{
+			ServerSide:        opts.ServerSide,
+			Hostname:          hostname,
+			CheckHostname:     ctx.CheckHostname(),
+			HostFlags:         uint(ctx.HostFlags()),
+			PostHandshakeAuth: ctx.PostHandshakeAuth(),
+		}
+		cshim.LockPair(inR, outR)
+		if inR.Closed() || outR.Closed() {
+			err = bio.ErrClosed
+		} else {
+			raw, st = cshim.NewConn(rawCtx, inR, outR, cfg)
+		}
+		cshim.UnlockPair(inR, outR)
+	}) {
+		return nil, sslctx.ErrClosed
+	}
 	if err != nil {
 		return nil, err
 	}
-	cfg := cshim.ConnConfig{
-		ServerSide:        opts.ServerSide,
-		Hostname:          hostname,
-		CheckHostname:     ctx.CheckHostname(),
-		HostFlags:         uint(ctx.HostFlags()),
-		PostHandshakeAuth: ctx.PostHandshakeAuth(),
-	}
-	inR, outR := incoming.Raw(), outgoing.Raw()
-	cshim.LockPair(inR, outR)
-	if inR.Closed() || outR.Closed() {
-		cshim.UnlockPair(inR, outR)
-		ctx.ReleaseRaw()
-		return nil, bio.ErrClosed
-	}
-	raw, st := cshim.NewConn(rawCtx, inR, outR, cfg)
-	cshim.UnlockPair(inR, outR)
-	ctx.ReleaseRaw()
 	if st != nil {
 		return nil, errors.FromLib(st)
 	}
@@ -223,33 +227,32 @@ func (o *SSLObject) lock() error {
 
 var errNil = errors.NewValueError("SSLObject is nil")
 
-// beginIO prepares an SSL I/O call: o's lock is held. While the handshake
-// is not finished (the call may run handshake code that reads the
-// SSL_CTX) it takes the context's shared lock, which fails once the
-// context is closed. It records o as the owner that callbacks see and
-// locks both BIOs.
-func (o *SSLObject) beginIO(handshake bool) (*sslctx.SSLContext, error) {
-	var held *sslctx.SSLContext
+// io runs call, one SSL I/O call, with o's lock held by the caller: it
+// records o as the owner that callbacks see and locks both BIOs around it.
+// While the handshake is not finished (the call may run handshake code
+// that reads the SSL_CTX), or when handshake is set, it also holds the
+// context's shared lock (cshim.UseCtx), which fails with sslctx.ErrClosed
+// once the context is closed. It records the handshake state afterwards.
+func (o *SSLObject) io(handshake bool, call func() cshim.IOResult) (cshim.IOResult, error) {
+	var r cshim.IOResult
 	if handshake || !o.initDone {
-		ctx := o.ctx.Load()
-		if _, err := ctx.AcquireRaw(); err != nil {
-			return nil, err
+		if !cshim.UseCtx(o.ctx.Load(), func(*cshim.Ctx) { r = o.step(call) }) {
+			return r, sslctx.ErrClosed
 		}
-		held = ctx
+		return r, nil
 	}
-	o.raw.SetOwner(o)
-	o.bios.Lock()
-	return held, nil
+	return o.step(call), nil
 }
 
-// endIO undoes beginIO and records the handshake state.
-func (o *SSLObject) endIO(held *sslctx.SSLContext, initFinished bool) {
+// step is io without the context lock.
+func (o *SSLObject) step(call func() cshim.IOResult) cshim.IOResult {
+	o.raw.SetOwner(o)
+	o.bios.Lock()
+	r := call()
 	o.bios.Unlock()
 	o.raw.ClearOwner()
-	if held != nil {
-		held.ReleaseRaw()
-	}
-	o.initDone = initFinished
+	o.initDone = r.InitFinished
+	return r
 }
 
 // ioError translates a failed I/O call. A plain want-read returns the shared
@@ -288,13 +291,11 @@ func (o *SSLObject) DoHandshake() error {
 		return err
 	}
 	// The I/O calls unlock without defer: they are on the per-record path.
-	held, err := o.beginIO(true)
+	r, err := o.io(true, o.raw.Handshake)
 	if err != nil {
 		o.mu.Unlock()
 		return err
 	}
-	r := o.raw.Handshake()
-	o.endIO(held, r.InitFinished)
 	if r.Ret < 1 {
 		err = o.ioError(r)
 	} else {
@@ -355,12 +356,10 @@ func (o *SSLObject) ReadInto(p []byte) (int, error) {
 }
 
 func (o *SSLObject) readLocked(p []byte) (int, error) {
-	held, err := o.beginIO(false)
+	r, err := o.io(false, func() cshim.IOResult { return o.raw.Read(p) })
 	if err != nil {
 		return 0, err
 	}
-	r := o.raw.Read(p)
-	o.endIO(held, r.InitFinished)
 	if r.Ret == 1 {
 		return r.N, o.callbackError()
 	}
@@ -381,13 +380,11 @@ func (o *SSLObject) Write(p []byte) (int, error) {
 	if err := o.lock(); err != nil {
 		return 0, err
 	}
-	held, err := o.beginIO(false)
+	r, err := o.io(false, func() cshim.IOResult { return o.raw.Write(p) })
 	if err != nil {
 		o.mu.Unlock()
 		return 0, err
 	}
-	r := o.raw.Write(p)
-	o.endIO(held, r.InitFinished)
 	n := 0
 	if r.Ret == 1 {
 		n, err = r.N, o.callbackError()
@@ -414,18 +411,22 @@ func (o *SSLObject) WriteDrain(p, out []byte) (n, m int, err error) {
 	if err := o.lock(); err != nil {
 		return 0, 0, err
 	}
-	held, err := o.beginIO(false)
+	var closed bool
+	r, err := o.io(false, func() cshim.IOResult {
+		// The BIO's state is read under its lock, which io holds.
+		if len(out) > 0 && o.outR.Closed() {
+			closed = true
+			return cshim.IOResult{InitFinished: o.initDone}
+		}
+		return o.raw.WriteDrain(p, out)
+	})
+	if err == nil && closed {
+		err = bio.ErrClosed
+	}
 	if err != nil {
 		o.mu.Unlock()
 		return 0, 0, err
 	}
-	if len(out) > 0 && o.outR.Closed() {
-		o.endIO(held, o.initDone)
-		o.mu.Unlock()
-		return 0, 0, bio.ErrClosed
-	}
-	r := o.raw.WriteDrain(p, out)
-	o.endIO(held, r.InitFinished)
 	if r.Ret == 1 {
 		n, err = r.N, o.callbackError()
 	} else {
@@ -447,26 +448,20 @@ func (o *SSLObject) FeedReadInto(in, p []byte) (int, error) {
 	if err := o.lock(); err != nil {
 		return 0, err
 	}
-	held, err := o.beginIO(false)
+	var refused error
+	r, err := o.io(false, func() cshim.IOResult {
+		if refused = o.feedRefused(in, nil); refused != nil {
+			return cshim.IOResult{InitFinished: o.initDone}
+		}
+		return o.raw.FeedRead(in, p)
+	})
+	if err == nil {
+		err = refused
+	}
 	if err != nil {
 		o.mu.Unlock()
 		return 0, err
 	}
-	if len(in) > 0 {
-		err = nil
-		if o.inR.Closed() {
-			err = bio.ErrClosed
-		} else if o.inR.EOFWritten() {
-			err = errWriteAfterEOF
-		}
-		if err != nil {
-			o.endIO(held, o.initDone)
-			o.mu.Unlock()
-			return 0, err
-		}
-	}
-	r := o.raw.FeedRead(in, p)
-	o.endIO(held, r.InitFinished)
 	n := 0
 	switch {
 	case r.Ret == 1:
@@ -514,28 +509,20 @@ func (o *SSLObject) FeedReadAll(in, p, out []byte) (n, m int, err error) {
 	if err := o.lock(); err != nil {
 		return 0, 0, err
 	}
-	held, err := o.beginIO(false)
-	if err != nil {
-		o.mu.Unlock()
-		return 0, 0, err
-	}
-	if len(in) > 0 {
-		if o.inR.Closed() {
-			err = bio.ErrClosed
-		} else if o.inR.EOFWritten() {
-			err = errWriteAfterEOF
+	var refused error
+	r, err := o.io(false, func() cshim.IOResult {
+		if refused = o.feedRefused(in, out); refused != nil {
+			return cshim.IOResult{InitFinished: o.initDone}
 		}
-	}
-	if err == nil && len(out) > 0 && o.outR.Closed() {
-		err = bio.ErrClosed
+		return o.raw.FeedReadAll(in, p, out)
+	})
+	if err == nil {
+		err = refused
 	}
 	if err != nil {
-		o.endIO(held, o.initDone)
 		o.mu.Unlock()
 		return 0, 0, err
 	}
-	r := o.raw.FeedReadAll(in, p, out)
-	o.endIO(held, r.InitFinished)
 	switch {
 	case r.Ret == 1:
 		err = o.callbackError()
@@ -589,6 +576,24 @@ func (o *SSLObject) FreeBuffers() bool {
 
 var errWriteAfterEOF = errors.Plain("cannot write() after write_eof()")
 
+// feedRefused reports why in cannot be fed to the incoming BIO, or out
+// filled from the outgoing one: a closed BIO, or EOF written on the
+// incoming one. Call it with the BIO locks held.
+func (o *SSLObject) feedRefused(in, out []byte) error {
+	if len(in) > 0 {
+		if o.inR.Closed() {
+			return bio.ErrClosed
+		}
+		if o.inR.EOFWritten() {
+			return errWriteAfterEOF
+		}
+	}
+	if len(out) > 0 && o.outR.Closed() {
+		return bio.ErrClosed
+	}
+	return nil
+}
+
 // Pending returns the number of decrypted bytes buffered and readable
 // without more input (Python's pending()). Ciphertext waiting in the
 // incoming BIO does not count. It is 0 after Close.
@@ -611,12 +616,10 @@ func (o *SSLObject) Unwrap() error {
 		return err
 	}
 	defer o.mu.Unlock()
-	held, err := o.beginIO(false)
+	r, err := o.io(false, o.raw.Shutdown)
 	if err != nil {
 		return err
 	}
-	r := o.raw.Shutdown()
-	o.endIO(held, r.InitFinished)
 	if r.Ret < 0 {
 		return o.ioError(r)
 	}
@@ -696,12 +699,10 @@ func (o *SSLObject) setContext(ctx *sslctx.SSLContext) error {
 	if o.raw.Closed() {
 		return ErrClosed
 	}
-	raw, err := ctx.AcquireRawBrief()
-	if err != nil {
-		return err
+	var ok bool
+	if !cshim.BriefCtx(ctx, func(raw *cshim.Ctx) { ok = o.raw.SetCtx(raw) }) {
+		return sslctx.ErrClosed
 	}
-	ok := o.raw.SetCtx(raw)
-	ctx.ReleaseRawBrief()
 	if !ok {
 		return errors.FromLibMessage("cannot switch the SSL object to the new SSLContext")
 	}
@@ -836,12 +837,14 @@ func (o *SSLObject) VerifyClientPostHandshake() error {
 		return err
 	}
 	defer o.mu.Unlock()
-	held, err := o.beginIO(false)
+	var st *errors.State
+	_, err := o.io(false, func() cshim.IOResult {
+		st = o.raw.VerifyClientPostHandshake()
+		return cshim.IOResult{InitFinished: o.raw.InitFinished()}
+	})
 	if err != nil {
 		return err
 	}
-	st := o.raw.VerifyClientPostHandshake()
-	o.endIO(held, o.raw.InitFinished())
 	if st != nil {
 		return errors.FromLib(st)
 	}
