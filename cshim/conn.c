@@ -11,6 +11,37 @@
 #define SSL_get1_peer_certificate SSL_get_peer_certificate
 #endif
 
+/* membio_info_cb records the alerts of the connection (see the alert_*
+ * fields of membio_conn), so the Go side can tell how it ended without
+ * parsing messages. It runs inside OpenSSL calls made by the shim and
+ * touches only the membio_conn. */
+static void membio_info_cb(const SSL *ssl, int where, int ret)
+{
+    membio_conn *c;
+    int level, desc;
+
+    if (!(where & SSL_CB_ALERT))
+        return;
+    c = SSL_get_app_data(ssl);
+    if (c == NULL)
+        return;
+    level = (ret >> 8) & 0xff;
+    desc = ret & 0xff;
+    if (where & SSL_CB_READ) {
+        c->alert_recv = desc + 1;
+        if (desc == SSL_AD_CLOSE_NOTIFY)
+            c->close_notify_recv = 1;
+        else if (level == SSL3_AL_FATAL && c->alert_recv_fatal == 0)
+            c->alert_recv_fatal = desc + 1;
+    } else {
+        c->alert_sent = desc + 1;
+        if (desc == SSL_AD_CLOSE_NOTIFY)
+            c->close_notify_sent = 1;
+        else if (level == SSL3_AL_FATAL && c->alert_sent_fatal == 0)
+            c->alert_sent_fatal = desc + 1;
+    }
+}
+
 membio_conn *membio_conn_new(SSL_CTX *ctx, BIO *in, BIO *out,
                              const membio_conn_cfg *cfg, membio_err *e)
 {
@@ -36,6 +67,7 @@ membio_conn *membio_conn_new(SSL_CTX *ctx, BIO *in, BIO *out,
     SSL_set_bio(c->ssl, in, out);
 
     SSL_set_mode(c->ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_AUTO_RETRY);
+    SSL_set_info_callback(c->ssl, membio_info_cb);
     c->release_buffers = (SSL_get_mode(c->ssl) & SSL_MODE_RELEASE_BUFFERS) != 0;
 
 #ifdef TLS1_3_VERSION
@@ -144,6 +176,7 @@ static membio_io membio_io_result(membio_conn *c, int ret, size_t n)
     r.init_finished = SSL_is_init_finished(c->ssl);
     r.n = n;
     r.moved = 0;
+    r.out_pending = BIO_ctrl_pending(SSL_get_wbio(c->ssl));
     return r;
 }
 
@@ -161,6 +194,7 @@ static void membio_conn_release_bios(membio_conn *c)
 
 static membio_io membio_conn_done(membio_conn *c, membio_io r)
 {
+    r.out_pending = BIO_ctrl_pending(SSL_get_wbio(c->ssl));
     if (c->release_buffers)
         membio_conn_release_bios(c);
     return r;
@@ -564,6 +598,72 @@ membio_io membio_conn_shutdown(membio_conn *c)
     }
     membio_err_end_ssl(&c->err, c->ssl, ret, ret < 0);
     return membio_conn_done(c, membio_io_result(c, ret, 0));
+}
+
+membio_io membio_conn_take(membio_conn *c, unsigned char *out, size_t outlen)
+{
+    BIO *wbio = SSL_get_wbio(c->ssl);
+    membio_io r;
+    size_t got = 0;
+
+    memset(&r, 0, sizeof(r));
+    r.ret = 1;
+    /* A memory BIO's reads queue nothing (see membio_bio_read). */
+    if (outlen > 0 && BIO_read_ex(wbio, out, outlen, &got))
+        r.n = got;
+    r.shutdown = SSL_get_shutdown(c->ssl);
+    r.init_finished = SSL_is_init_finished(c->ssl);
+    r.out_pending = BIO_ctrl_pending(wbio);
+    if (c->release_buffers && r.out_pending == 0)
+        membio_mem_release(wbio);
+    return r;
+}
+
+membio_io membio_conn_close_notify(membio_conn *c)
+{
+    int ret;
+
+    membio_err_begin(&c->err);
+    ret = SSL_shutdown(c->ssl);
+    membio_err_end_ssl(&c->err, c->ssl, ret, ret < 0);
+    return membio_conn_done(c, membio_io_result(c, ret, 0));
+}
+
+size_t membio_conn_out_pending(membio_conn *c)
+{
+    return BIO_ctrl_pending(SSL_get_wbio(c->ssl));
+}
+
+void membio_conn_get_state(membio_conn *c, membio_conn_state *out)
+{
+    const SSL_CIPHER *ci = SSL_get_current_cipher(c->ssl);
+
+    out->init_finished = SSL_is_init_finished(c->ssl);
+    out->version = out->init_finished ? SSL_version(c->ssl) : 0;
+    out->cipher_id = ci != NULL ? (int)SSL_CIPHER_get_protocol_id(ci) : -1;
+    out->session_reused = SSL_session_reused(c->ssl);
+    out->servername = SSL_get_servername(c->ssl, TLSEXT_NAMETYPE_host_name);
+    out->alert_recv = c->alert_recv;
+    out->alert_recv_fatal = c->alert_recv_fatal;
+    out->alert_sent = c->alert_sent;
+    out->alert_sent_fatal = c->alert_sent_fatal;
+    out->close_notify_recv = c->close_notify_recv;
+    out->close_notify_sent = c->close_notify_sent;
+    out->shutdown = SSL_get_shutdown(c->ssl);
+}
+
+int membio_conn_export(membio_conn *c, unsigned char *out, size_t olen,
+                       const char *label, size_t llen,
+                       const unsigned char *context, size_t clen, int use_context)
+{
+    static const unsigned char none[1];
+    int ret;
+
+    membio_err_begin(&c->err);
+    ret = SSL_export_keying_material(c->ssl, out, olen, label, llen,
+                                     context != NULL ? context : none, clen, use_context);
+    membio_err_end(&c->err, ret);
+    return ret == 1;
 }
 
 int membio_conn_pending(membio_conn *c)

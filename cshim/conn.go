@@ -217,27 +217,6 @@ const (
 	ReceivedShutdown = 2
 )
 
-// IOResult is what an SSL I/O call reports. It is returned by value so the
-// hot path allocates nothing; the full capture stays in C memory until the
-// next call on the Conn, and State converts it.
-type IOResult struct {
-	// Ret is the OpenSSL function's return value.
-	Ret int
-	// SSLError is SSL_get_error when the call failed, 0 otherwise.
-	SSLError int
-	// QueueLen is the number of error queue entries captured.
-	QueueLen int
-	// Shutdown is SSL_get_shutdown after the call.
-	Shutdown int
-	// InitFinished is SSL_is_init_finished after the call.
-	InitFinished bool
-	// N is the count of bytes read or written.
-	N int
-	// Moved is the count of ciphertext bytes fed (FeedRead) or drained
-	// (WriteDrain).
-	Moved int
-}
-
 func ioResult(r C.membio_io) IOResult {
 	return IOResult{
 		Ret:          int(r.ret),
@@ -247,6 +226,7 @@ func ioResult(r C.membio_io) IOResult {
 		InitFinished: r.init_finished != 0,
 		N:            int(r.n),
 		Moved:        int(r.moved),
+		OutPending:   int(r.out_pending),
 	}
 }
 
@@ -327,6 +307,61 @@ func (c *Conn) FreeBuffers() bool { return C.membio_conn_free_buffers(c.c) != 0 
 // caller holds the BIO locks.
 func (c *Conn) Shutdown() IOResult {
 	return ioResult(C.membio_conn_shutdown(c.c))
+}
+
+// Take moves up to len(out) bytes of the outgoing BIO into out (N) and
+// reports what is left (OutPending). The caller holds the outgoing BIO's
+// lock.
+func (c *Conn) Take(out []byte) IOResult {
+	return ioResult(C.membio_conn_take(c.c, bytePtr(out), C.size_t(len(out))))
+}
+
+// CloseNotify makes one SSL_shutdown call: it queues close_notify when it
+// was not sent yet and never reads. Ret is 1 when the peer's close_notify
+// was received too, 0 when not yet, -1 on failure. The caller holds the
+// BIO locks.
+func (c *Conn) CloseNotify() IOResult {
+	return ioResult(C.membio_conn_close_notify(c.c))
+}
+
+// OutPending returns the outgoing BIO's pending byte count. The caller
+// holds the outgoing BIO's lock.
+func (c *Conn) OutPending() int { return int(C.membio_conn_out_pending(c.c)) }
+
+// ConnState returns what the connection reports of itself in one call.
+func (c *Conn) ConnState() ConnState {
+	var s C.membio_conn_state
+	C.membio_conn_get_state(c.c, &s)
+	st := ConnState{
+		Version:         int(s.version),
+		CipherID:        int(s.cipher_id),
+		SessionReused:   s.session_reused != 0,
+		InitFinished:    s.init_finished != 0,
+		AlertReceived:   int(s.alert_recv) - 1,
+		FatalReceived:   int(s.alert_recv_fatal) - 1,
+		AlertSent:       int(s.alert_sent) - 1,
+		FatalSent:       int(s.alert_sent_fatal) - 1,
+		CloseNotifyRecv: s.close_notify_recv != 0,
+		CloseNotifySent: s.close_notify_sent != 0,
+		Shutdown:        int(s.shutdown),
+	}
+	if s.servername != nil {
+		st.ServerName = C.GoString(s.servername)
+	}
+	return st
+}
+
+// ExportKeyingMaterial is SSL_export_keying_material into out, with
+// context used when useContext is set.
+func (c *Conn) ExportKeyingMaterial(out []byte, label string, context []byte, useContext bool) *errors.State {
+	l := C.CString(label)
+	defer C.free(unsafe.Pointer(l))
+	ok := C.membio_conn_export(c.c, bytePtr(out), C.size_t(len(out)), l, C.size_t(len(label)),
+		bytePtr(context), C.size_t(len(context)), cbool(useContext))
+	if ok != 0 {
+		return nil
+	}
+	return c.State()
 }
 
 // Pending returns SSL_pending.

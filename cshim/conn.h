@@ -20,6 +20,7 @@ typedef struct {
     int init_finished; /* SSL_is_init_finished after the call */
     size_t n;          /* bytes read or written */
     size_t moved;      /* ciphertext bytes fed or drained by the combined calls */
+    size_t out_pending;/* ciphertext bytes left in the outgoing BIO after the call */
 } membio_io;
 
 /* Hostname handling for membio_conn_new. */
@@ -74,6 +75,40 @@ int membio_conn_release_buffers(membio_conn *c);
  * buffers and returns 1, or returns 0 when they hold data. */
 int membio_conn_free_buffers(membio_conn *c);
 int membio_conn_pending(membio_conn *c);
+
+/* membio_conn_take moves up to outlen bytes of the outgoing BIO into out
+ * (r.n), reports what is left (r.out_pending), and in release-buffers mode
+ * gives back the BIO's storage when it is left empty. It cannot fail. */
+membio_io membio_conn_take(membio_conn *c, unsigned char *out, size_t outlen);
+/* membio_conn_close_notify makes one SSL_shutdown call: it queues
+ * close_notify in the outgoing BIO when it was not sent yet, and reports
+ * 1 when the peer's close_notify was also received, 0 when not yet, or
+ * -1 with the captured failure (before the handshake, after a fatal
+ * error). It never reads. */
+membio_io membio_conn_close_notify(membio_conn *c);
+/* membio_conn_out_pending is the outgoing BIO's pending byte count. */
+size_t membio_conn_out_pending(membio_conn *c);
+
+/* What a net.Conn adapter reports of a connection (tls.ConnectionState),
+ * read in one call. */
+typedef struct {
+    int version;          /* SSL_version once the handshake finished, else 0 */
+    int cipher_id;        /* SSL_CIPHER_get_protocol_id of the current cipher, -1 when none */
+    int session_reused;
+    int init_finished;
+    const char *servername; /* SSL_get_servername: the SNI sent (client) or received (server); owned by the SSL */
+    int alert_recv, alert_recv_fatal, alert_sent, alert_sent_fatal; /* description + 1, 0 when none */
+    int close_notify_recv, close_notify_sent;
+    int shutdown;         /* SSL_get_shutdown */
+} membio_conn_state;
+void membio_conn_get_state(membio_conn *c, membio_conn_state *out);
+
+/* membio_conn_export is SSL_export_keying_material (RFC 5705 / RFC 8446
+ * section 7.5): olen bytes into out for the label and, when use_context is
+ * set, the context. Returns 1, or 0 with c->err filled. */
+int membio_conn_export(membio_conn *c, unsigned char *out, size_t olen,
+                       const char *label, size_t llen,
+                       const unsigned char *context, size_t clen, int use_context);
 
 /* Accessors. */
 int membio_conn_init_finished(membio_conn *c);

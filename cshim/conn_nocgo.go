@@ -16,13 +16,6 @@ type ConnConfig struct {
 	PostHandshakeAuth bool
 }
 
-// IOResult is what an SSL I/O call reports.
-type IOResult struct {
-	Ret, SSLError, QueueLen, Shutdown int
-	InitFinished                      bool
-	N, Moved                          int
-}
-
 // Cipher describes one SSL_CIPHER.
 type Cipher struct {
 	Name, Protocol string
@@ -76,6 +69,13 @@ func (c *Conn) ReleaseBuffers() bool                          { return false }
 func (c *Conn) FreeBuffers() bool                             { return false }
 func (c *Conn) Shutdown() IOResult                            { return IOResult{} }
 func (c *Conn) Pending() int                                  { return 0 }
+func (c *Conn) Take(out []byte) IOResult                      { return IOResult{} }
+func (c *Conn) CloseNotify() IOResult                         { return IOResult{} }
+func (c *Conn) OutPending() int                               { return 0 }
+func (c *Conn) ConnState() ConnState                          { return ConnState{} }
+func (c *Conn) ExportKeyingMaterial(out []byte, label string, context []byte, useContext bool) *errors.State {
+	return &errors.State{VerifyResult: -1}
+}
 func (c *Conn) InitFinished() bool                            { return false }
 func (c *Conn) CurrentCipher() (Cipher, bool)                 { return Cipher{}, false }
 func (c *Conn) SharedCiphers() ([]Cipher, bool)               { return nil, false }

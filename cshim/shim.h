@@ -111,6 +111,12 @@ struct membio_conn {
     size_t wd_cap, wd_used;
     BIO *wd_spill;          /* the outgoing BIO, which takes what does not fit */
     int wd_spilled;
+    /* The alerts seen by the info callback: the first fatal alert and the
+     * last alert of each direction, as description + 1 (0: none), and
+     * whether close_notify went each way. Written by OpenSSL during the
+     * Go owner's calls, read by it between them. */
+    int alert_recv, alert_recv_fatal, alert_sent, alert_sent_fatal;
+    int close_notify_recv, close_notify_sent;
     membio_err err;         /* scratch for calls on this SSL; the Go owner serialises them */
 };
 #endif

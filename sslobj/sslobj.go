@@ -68,6 +68,25 @@ type Options struct {
 	ServerHostname string
 	// Session is a session to resume (client side only), or nil.
 	Session *SSLSession
+
+	// The fields below configure the Go-native layer (NewEngine and the
+	// Conn constructors); New ignores them.
+
+	// SingleOwner drops the per-call lock wait of an Engine: one
+	// goroutine (an event loop) owns the connection, and a call that
+	// finds another call in progress fails at once with
+	// ErrConcurrentUse instead of waiting. Misuse is an error, never
+	// memory corruption.
+	SingleOwner bool
+	// MaxOutput is the high-water mark of the ciphertext waiting to be
+	// taken (Engine.Output), in bytes; 0 means no limit. At or above it,
+	// Write encrypts nothing and reports OutputFull; below it, one Write
+	// encrypts at most what keeps the pending ciphertext under the mark,
+	// rounded up to one full record (16 KiB), so the mark is exceeded by
+	// at most one record and its overhead. Records the engine must send
+	// on its own (handshake messages, alerts, key update answers) are
+	// never held back. Negative values are a *errors.ValueError.
+	MaxOutput int
 }
 
 // SSLObject is one end of a TLS connection over two MemoryBIOs (Python's
@@ -90,6 +109,9 @@ type SSLObject struct {
 	inR  *cshim.BIO
 	outR *cshim.BIO
 	bios cshim.Pair // inR and outR in lock order
+	// private is set for an object that owns BIOs nothing else reaches
+	// (an Engine's): o's lock alone serialises their use.
+	private bool
 
 	serverSide bool
 	hostname   string
@@ -149,7 +171,19 @@ func New(ctx *sslctx.SSLContext, incoming, outgoing *bio.MemoryBIO, opts Options
 		return nil, errors.FromLibMessage("Cannot create a client socket with a PROTOCOL_TLS_SERVER context")
 	}
 
-	inR, outR := cshim.BIOOf(incoming), cshim.BIOOf(outgoing)
+	o, err := newObject(ctx, cshim.BIOOf(incoming), cshim.BIOOf(outgoing), hostname, opts, false)
+	if err != nil {
+		return nil, err
+	}
+	o.in, o.out = incoming, outgoing
+	return o, nil
+}
+
+// newObject creates the SSL object over inR and outR (hostname already
+// encoded). A private object owns its BIOs, which nothing else can reach
+// (the Engine's): its I/O calls skip the BIO locks, and its cleanup and
+// Close free the BIOs too.
+func newObject(ctx *sslctx.SSLContext, inR, outR *cshim.BIO, hostname string, opts Options, private bool) (*SSLObject, error) {
 	var raw *cshim.Conn
 	var st *errors.State
 	var err error
@@ -179,16 +213,19 @@ func New(ctx *sslctx.SSLContext, incoming, outgoing *bio.MemoryBIO, opts Options
 	}
 	o := &SSLObject{
 		raw:        raw,
-		in:         incoming,
-		out:        outgoing,
 		inR:        inR,
 		outR:       outR,
 		bios:       cshim.MakePair(inR, outR),
+		private:    private,
 		serverSide: opts.ServerSide,
 		hostname:   hostname,
 	}
 	o.ctx.Store(ctx)
-	o.cleanup = runtime.AddCleanup(o, freeConn, raw)
+	if private {
+		o.cleanup = runtime.AddCleanup(o, freePrivateConn, raw)
+	} else {
+		o.cleanup = runtime.AddCleanup(o, freeConn, raw)
+	}
 	if opts.Session != nil {
 		if err := o.SetSession(opts.Session); err != nil {
 			o.Close()
@@ -196,6 +233,17 @@ func New(ctx *sslctx.SSLContext, incoming, outgoing *bio.MemoryBIO, opts Options
 		}
 	}
 	return o, nil
+}
+
+// freePrivateConn is the cleanup of an unreachable private SSLObject: it
+// frees the SSL object and the Go owner's references to both BIOs.
+func freePrivateConn(c *cshim.Conn) {
+	in, out := c.In(), c.Out()
+	cshim.LockPair(in, out)
+	c.Free()
+	in.Free()
+	out.Free()
+	cshim.UnlockPair(in, out)
 }
 
 // freeConn is the cleanup of an unreachable SSLObject.
@@ -247,6 +295,12 @@ func (o *SSLObject) io(handshake bool, call func() cshim.IOResult) (cshim.IOResu
 // step is io without the context lock.
 func (o *SSLObject) step(call func() cshim.IOResult) cshim.IOResult {
 	o.raw.SetOwner(o)
+	if o.private {
+		r := call()
+		o.raw.ClearOwner()
+		o.initDone = r.InitFinished
+		return r
+	}
 	o.bios.Lock()
 	r := call()
 	o.bios.Unlock()
@@ -643,6 +697,10 @@ func (o *SSLObject) Close() error {
 	o.cleanup.Stop()
 	cshim.LockPair(o.inR, o.outR)
 	o.raw.Free()
+	if o.private {
+		o.inR.Free()
+		o.outR.Free()
+	}
 	cshim.UnlockPair(o.inR, o.outR)
 	return nil
 }
