@@ -43,36 +43,36 @@ func NewConn(ctx *Ctx, in, out *BIO, cfg ConnConfig) (*Conn, *errors.State) {
 	return nil, &errors.State{VerifyResult: -1}
 }
 
-func (c *Conn) Free()                                         {}
-func (c *Conn) Closed() bool                                  { return true }
-func (c *Conn) In() *BIO                                      { return nil }
-func (c *Conn) Out() *BIO                                     { return nil }
-func (c *Conn) SetOwner(o any)                                {}
-func (c *Conn) ClearOwner()                                   {}
-func (c *Conn) Owner() any                                    { return nil }
-func (c *Conn) SetCallbackError(err error)                    {}
-func (c *Conn) TakeCallbackError() error                      { return nil }
-func (c *Conn) EnterCallback()                                {}
-func (c *Conn) ExitCallback()                                 {}
-func (c *Conn) InCallback() bool                              { return false }
-func (c *Conn) CallbackLock() bool                            { return false }
-func (c *Conn) CallbackUnlock()                               {}
-func (c *Conn) State() *errors.State                          { return &errors.State{VerifyResult: -1} }
-func (c *Conn) Handshake() IOResult                           { return IOResult{} }
-func (c *Conn) Read(p []byte) IOResult                        { return IOResult{} }
-func (c *Conn) Write(p []byte) IOResult                       { return IOResult{} }
-func (c *Conn) WriteDrain(p, out []byte) IOResult             { return IOResult{} }
-func (c *Conn) FeedRead(in, p []byte) IOResult                { return IOResult{} }
-func (c *Conn) FeedReadAll(in, p, out []byte) IOResult        { return IOResult{} }
-func (c *Conn) SetReleaseBuffers(on bool)                     {}
-func (c *Conn) ReleaseBuffers() bool                          { return false }
-func (c *Conn) FreeBuffers() bool                             { return false }
-func (c *Conn) Shutdown() IOResult                            { return IOResult{} }
-func (c *Conn) Pending() int                                  { return 0 }
-func (c *Conn) Take(out []byte) IOResult                      { return IOResult{} }
-func (c *Conn) CloseNotify() IOResult                         { return IOResult{} }
-func (c *Conn) OutPending() int                               { return 0 }
-func (c *Conn) ConnState() ConnState                          { return ConnState{} }
+func (c *Conn) Free()                                  {}
+func (c *Conn) Closed() bool                           { return true }
+func (c *Conn) In() *BIO                               { return nil }
+func (c *Conn) Out() *BIO                              { return nil }
+func (c *Conn) SetOwner(o any)                         {}
+func (c *Conn) ClearOwner()                            {}
+func (c *Conn) Owner() any                             { return nil }
+func (c *Conn) SetCallbackError(err error)             {}
+func (c *Conn) TakeCallbackError() error               { return nil }
+func (c *Conn) EnterCallback()                         {}
+func (c *Conn) ExitCallback()                          {}
+func (c *Conn) InCallback() bool                       { return false }
+func (c *Conn) CallbackLock() bool                     { return false }
+func (c *Conn) CallbackUnlock()                        {}
+func (c *Conn) State() *errors.State                   { return &errors.State{VerifyResult: -1} }
+func (c *Conn) Handshake() IOResult                    { return IOResult{} }
+func (c *Conn) Read(p []byte) IOResult                 { return IOResult{} }
+func (c *Conn) Write(p []byte) IOResult                { return IOResult{} }
+func (c *Conn) WriteDrain(p, out []byte) IOResult      { return IOResult{} }
+func (c *Conn) FeedRead(in, p []byte) IOResult         { return IOResult{} }
+func (c *Conn) FeedReadAll(in, p, out []byte) IOResult { return IOResult{} }
+func (c *Conn) SetReleaseBuffers(on bool)              {}
+func (c *Conn) ReleaseBuffers() bool                   { return false }
+func (c *Conn) FreeBuffers() bool                      { return false }
+func (c *Conn) Shutdown() IOResult                     { return IOResult{} }
+func (c *Conn) Pending() int                           { return 0 }
+func (c *Conn) Take(out []byte) IOResult               { return IOResult{} }
+func (c *Conn) CloseNotify() IOResult                  { return IOResult{} }
+func (c *Conn) OutPending() int                        { return 0 }
+func (c *Conn) ConnState() ConnState                   { return ConnState{} }
 func (c *Conn) ExportKeyingMaterial(out []byte, label string, context []byte, useContext bool) *errors.State {
 	return &errors.State{VerifyResult: -1}
 }
