@@ -66,6 +66,7 @@ demo: deps
 BENCHFLAGS ?=
 bench: deps
 	$(GO) run ./scripts/bench $(BENCHFLAGS)
+	$(GO) run ./scripts/connbench
 	$(GO) test -run '^$$' -bench . -benchmem ./scripts/bench/
 
 # fuzz: each fuzz target for FUZZTIME (go test fuzzes one target at a time).

@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -266,6 +267,79 @@ func BenchmarkSSLObjectFastRoundTrip(b *testing.B) {
 				n, k, err := h.s.FeedReadAll(h.buf[:m], plain, back)
 				if n != size || k != 0 || !errors.Is(err, errors.ErrWantRead) {
 					b.Fatal(n, k, err)
+				}
+			}
+		})
+	}
+}
+
+// newEnginePair returns two connected Engines (the client trusts the
+// test root; the server serves the RSA certificate) after the handshake.
+func newEnginePair(tb testing.TB) (c, s *sslobj.Engine) {
+	tb.Helper()
+	p := pki.ForTest(tb)
+	cctx, err := sslctx.New(sslctx.ProtocolTLSClient)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cctx.LoadVerifyLocations(p.CAFile, "", sslctx.CAData{}); err != nil {
+		tb.Fatal(err)
+	}
+	sctx, err := sslctx.New(sslctx.ProtocolTLSServer)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := sctx.LoadCertChain(p.ServerRSA.ChainFile, p.ServerRSA.KeyFile, nil); err != nil {
+		tb.Fatal(err)
+	}
+	c, err = sslobj.NewEngine(cctx, sslobj.Options{ServerHostname: pki.Host, SingleOwner: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s, err = sslobj.NewEngine(sctx, sslobj.Options{ServerSide: true, SingleOwner: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.Close(); s.Close() })
+	buf := make([]byte, 32<<10)
+	ship := func(from, to *sslobj.Engine) {
+		for {
+			r := from.Output(buf)
+			if r.Produced == 0 {
+				return
+			}
+			to.Feed(buf[:r.Produced])
+		}
+	}
+	for i := 0; i < 10 && !(c.HandshakeComplete() && s.HandshakeComplete()); i++ {
+		c.Read(buf)
+		ship(c, s)
+		s.Read(buf)
+		ship(s, c)
+	}
+	c.Read(buf) // session tickets
+	if !c.HandshakeComplete() || !s.HandshakeComplete() {
+		tb.Fatal("no handshake")
+	}
+	return c, s
+}
+
+// BenchmarkEngineRoundTrip is one record through two Engines with the
+// combined calls: WriteOutput on one side, FeedRead on the other.
+func BenchmarkEngineRoundTrip(b *testing.B) {
+	for _, size := range []int{64, 1 << 10, 16 << 10} {
+		b.Run(strconv.Itoa(size), func(b *testing.B) {
+			c, s := newEnginePair(b)
+			msg := make([]byte, size)
+			wire := make([]byte, size+1024)
+			plain := make([]byte, size)
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				w := c.WriteOutput(msg, wire)
+				r := s.FeedRead(wire[:w.Produced], plain)
+				if r.Produced != size {
+					b.Fatalf("round trip: %d bytes, %v", r.Produced, r.Err)
 				}
 			}
 		})
